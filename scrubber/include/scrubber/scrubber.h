@@ -1,0 +1,85 @@
+// Scrubber: the compiled, immutable form of a secret set and its options. One
+// Scrubber is shared by any number of StreamScrubbers (one per byte stream),
+// across threads. Compile it once; open a stream per input.
+//
+//   SecretSet secrets;
+//   secrets.AddLines(file_bytes, "secrets.txt");
+//   ScrubOptions options;
+//   auto compiled = Scrubber::Compile(secrets, options);
+//   if (!compiled.ok()) { /* compiled.status().message() */ }
+//   StreamScrubber stream(*compiled, sink);
+#ifndef SCRUBBER_SCRUBBER_H_
+#define SCRUBBER_SCRUBBER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scrubber/secret_set.h"
+#include "scrubber/status.h"
+#include "scrubber/variants.h"
+
+namespace scrubber {
+
+enum class Engine {
+  kAuto,       // Hyperscan where the library is built in and the CPU supports it
+  kHyperscan,  // Hyperscan streaming databases
+  kRe2,        // no Hyperscan: the portable engines (hash index for literals, RE2 for rules)
+};
+
+// Parses "auto", "hyperscan" or "re2".
+Result<Engine> ParseEngine(std::string_view name);
+std::string_view EngineName(Engine engine);
+// True when this build and this CPU can run the Hyperscan engine.
+bool HyperscanAvailable();
+
+struct ScrubOptions {
+  std::string mask = "***";      // replaces each merged redacted interval
+  bool label = false;            // write [REDACTED:<id>] instead of `mask`
+  bool preserve_length = false;  // write one '*' per redacted byte
+  bool add_mask_commands = false;  // honour ::add-mask::VALUE lines
+  size_t min_secret_length = 4;  // secrets and variants shorter than this are not used
+  VariantMask variants = VariantMask::All();
+  Engine engine = Engine::kAuto;
+};
+
+// A secret (or ::add-mask:: value) that was not used because it is shorter
+// than the minimum length. Carries where it came from, never the value.
+struct SkippedSecret {
+  std::string name;
+  std::string source;
+  size_t length = 0;
+};
+
+class Scrubber {
+ public:
+  // Builds the literal tables and engine databases for `secrets` with all
+  // their variants. Fails only on bad options or an engine failure.
+  static Result<std::shared_ptr<const Scrubber>> Compile(const SecretSet& secrets,
+                                                         const ScrubOptions& options);
+
+  ~Scrubber();
+  Scrubber(const Scrubber&) = delete;
+  Scrubber& operator=(const Scrubber&) = delete;
+
+  const ScrubOptions& options() const;
+  Engine engine() const;  // the engine in use: never kAuto
+  size_t secrets_loaded() const;
+  const std::vector<SkippedSecret>& skipped() const;
+  size_t literal_count() const;     // distinct literals, variants included
+  size_t max_literal_length() const;
+
+  class Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit Scrubber(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scrubber
+
+#endif  // SCRUBBER_SCRUBBER_H_

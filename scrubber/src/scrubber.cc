@@ -1,0 +1,98 @@
+// Scrubber::Compile: secrets to literals (with their variants) to an engine.
+#include "scrubber/scrubber.h"
+
+#include <map>
+
+#include "hash_literal_matcher.h"
+#include "hyperscan_literal_matcher.h"
+#include "scrubber_impl.h"
+
+namespace scrubber {
+
+Result<Engine> ParseEngine(std::string_view name) {
+  if (name == "auto") {
+    return Engine::kAuto;
+  }
+  if (name == "hyperscan") {
+    return Engine::kHyperscan;
+  }
+  if (name == "re2") {
+    return Engine::kRe2;
+  }
+  return InvalidArgument("unknown engine '" + std::string(name) +
+                         "' (expected auto, hyperscan or re2)");
+}
+
+std::string_view EngineName(Engine engine) {
+  switch (engine) {
+    case Engine::kAuto:
+      return "auto";
+    case Engine::kHyperscan:
+      return "hyperscan";
+    case Engine::kRe2:
+      return "re2";
+  }
+  return "unknown";
+}
+
+bool HyperscanAvailable() { return HyperscanUsable(); }
+
+Scrubber::Scrubber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Scrubber::~Scrubber() = default;
+
+const ScrubOptions& Scrubber::options() const { return impl_->options; }
+Engine Scrubber::engine() const { return impl_->engine; }
+size_t Scrubber::secrets_loaded() const { return impl_->secrets_loaded; }
+const std::vector<SkippedSecret>& Scrubber::skipped() const { return impl_->skipped; }
+size_t Scrubber::literal_count() const { return impl_->literals.size(); }
+size_t Scrubber::max_literal_length() const { return impl_->literals.max_length(); }
+
+Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secrets,
+                                                          const ScrubOptions& options) {
+  if (options.min_secret_length == 0) {
+    return InvalidArgument("--min-secret-length must be at least 1");
+  }
+  Engine engine = options.engine;
+  if (engine == Engine::kAuto) {
+    engine = HyperscanUsable() ? Engine::kHyperscan : Engine::kRe2;
+  } else if (engine == Engine::kHyperscan && !HyperscanUsable()) {
+    return InvalidArgument(
+        "--engine hyperscan: Hyperscan is not built in or this CPU cannot run it");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->engine = engine;
+  impl->labels = {"add-mask", "scan-error"};
+  std::map<std::string, uint32_t, std::less<>> label_ids;
+  for (const Secret& secret : secrets.secrets()) {
+    if (secret.value.size() < options.min_secret_length) {
+      impl->skipped.push_back({secret.name, secret.source, secret.value.size()});
+      continue;
+    }
+    std::string name = secret.name.empty() ? "secret" : secret.name;
+    auto [it, inserted] = label_ids.try_emplace(name, static_cast<uint32_t>(impl->labels.size()));
+    if (inserted) {
+      impl->labels.push_back(name);
+    }
+    for (const VariantLiteral& v :
+         EncodeVariants(secret.value, options.variants, options.min_secret_length)) {
+      impl->literals.Add(v.bytes, it->second);
+    }
+    ++impl->secrets_loaded;
+  }
+  impl->literals.Finalize();
+  if (!impl->literals.empty()) {
+    if (engine == Engine::kHyperscan) {
+      auto matcher = CompileHyperscanLiterals(&impl->literals);
+      if (!matcher.ok()) {
+        return matcher.status();
+      }
+      impl->matcher = std::move(matcher.value());
+    } else {
+      impl->matcher = std::make_unique<HashLiteralMatcher>(&impl->literals);
+    }
+  }
+  return std::shared_ptr<const Scrubber>(new Scrubber(std::move(impl)));
+}
+
+}  // namespace scrubber

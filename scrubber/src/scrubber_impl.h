@@ -1,0 +1,33 @@
+// The compiled state behind a Scrubber, shared read-only by its streams and
+// by the reference scrubber.
+#ifndef SCRUBBER_SRC_SCRUBBER_IMPL_H_
+#define SCRUBBER_SRC_SCRUBBER_IMPL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "literal_matcher.h"
+#include "literal_table.h"
+#include "scrubber/scrubber.h"
+
+namespace scrubber {
+
+// Reserved label ids; secret names follow.
+inline constexpr uint32_t kAddMaskLabel = 0;    // values from ::add-mask:: lines
+inline constexpr uint32_t kScanErrorLabel = 1;  // bytes withheld after an engine failure
+
+class Scrubber::Impl {
+ public:
+  ScrubOptions options;
+  Engine engine = Engine::kRe2;
+  std::vector<std::string> labels;
+  LiteralTable literals;
+  std::unique_ptr<LiteralMatcher> matcher;  // null when there are no literals
+  size_t secrets_loaded = 0;
+  std::vector<SkippedSecret> skipped;
+};
+
+}  // namespace scrubber
+
+#endif  // SCRUBBER_SRC_SCRUBBER_IMPL_H_

@@ -1,0 +1,263 @@
+// StreamScrubber: the streaming loop. Each Write appends to a window that
+// starts at the oldest byte some literal could still match through, scans
+// the new bytes, adds the matches to the RedactionWriter, and writes out
+// everything before the longest suffix that is still a proper prefix of a
+// literal. That suffix is all that is carried to the next Write, so memory
+// is bounded by the longest literal, and the output cannot depend on where
+// the input was cut: a byte is written only once no future byte can change
+// what is written for it.
+#include "scrubber/stream_scrubber.h"
+
+#include <algorithm>
+
+#include "add_mask.h"
+#include "hash_literal_matcher.h"
+#include "literal_table.h"
+#include "redaction_writer.h"
+#include "scrubber_impl.h"
+
+namespace scrubber {
+
+void ScrubStats::Merge(const ScrubStats& other) {
+  bytes_in += other.bytes_in;
+  bytes_out += other.bytes_out;
+  redactions += other.redactions;
+  for (const auto& [id, n] : other.by_id) {
+    by_id[id] += n;
+  }
+  forced_releases += other.forced_releases;
+  masks_added += other.masks_added;
+  masks_skipped.insert(masks_skipped.end(), other.masks_skipped.begin(),
+                       other.masks_skipped.end());
+}
+
+// Literals from ::add-mask:: lines, each live from the stream offset where
+// its line ended. Rebuilt on every addition: additions are rare.
+class DynamicLiterals {
+ public:
+  void Add(std::vector<VariantLiteral> literals, uint64_t active_from) {
+    for (VariantLiteral& v : literals) {
+      added_.push_back({std::move(v.bytes), active_from});
+    }
+    table_ = std::make_unique<LiteralTable>();
+    for (const auto& [bytes, from] : added_) {
+      table_->Add(bytes, kAddMaskLabel);
+    }
+    table_->Finalize();
+    active_from_.assign(table_->size(), UINT64_MAX);
+    for (size_t i = 0; i < added_.size(); ++i) {
+      uint64_t& from = active_from_[table_->IdOfAdded(i)];
+      from = std::min(from, added_[i].second);
+    }
+    matcher_ = std::make_unique<HashLiteralMatcher>(table_.get());
+  }
+
+  bool empty() const { return added_.empty(); }
+  const LiteralTable& table() const { return *table_; }
+
+  void Find(std::string_view window, uint64_t base, std::vector<LiteralMatch>* scratch,
+            std::vector<Redaction>* out) const {
+    scratch->clear();
+    matcher_->FindAll(window, 0, base, scratch);
+    for (const LiteralMatch& m : *scratch) {
+      if (m.start >= active_from_[m.literal]) {
+        out->push_back({m.start, m.end, m.end, kAddMaskLabel, true});
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, uint64_t>> added_;
+  std::unique_ptr<LiteralTable> table_;
+  std::unique_ptr<HashLiteralMatcher> matcher_;
+  std::vector<uint64_t> active_from_;
+};
+
+class StreamScrubber::Impl final : public AddMaskFilter::Output {
+ public:
+  Impl(std::shared_ptr<const Scrubber> scrubber, ByteSink* sink)
+      : owner_(std::move(scrubber)),
+        s_(owner_->impl()),
+        sink_(sink),
+        writer_(MaskSpeller(&s_.options, &s_.labels)) {
+    if (s_.matcher != nullptr) {
+      auto scanner = s_.matcher->NewScanner();
+      if (scanner.ok()) {
+        scanner_ = std::move(scanner.value());
+      } else {
+        status_ = scanner.status();
+      }
+    }
+  }
+
+  Status Write(std::string_view bytes) {
+    if (!status_.ok()) {
+      return status_;
+    }
+    stats_.bytes_in += bytes.size();
+    status_ = s_.options.add_mask_commands ? add_mask_.Feed(bytes, this) : Pass(bytes);
+    return status_;
+  }
+
+  Status Flush() {
+    if (!status_.ok()) {
+      return status_;
+    }
+    status_ = add_mask_.Flush(this);
+    if (status_.ok()) {
+      // buf_ stays as context: a match that began before this point is still
+      // found later and redacted from here on.
+      status_ = writer_.EmitUpTo(end_, buf_, base_, sink_, &stats_);
+    }
+    return status_;
+  }
+
+  Status Release() {
+    if (held() > 0) {
+      ++stats_.forced_releases;
+    }
+    return Flush();
+  }
+
+  Status Finish() {
+    if (status_.ok() && s_.options.add_mask_commands) {
+      status_ = add_mask_.Finish(this);
+    }
+    return Flush();
+  }
+
+  size_t held() const { return static_cast<size_t>(end_ - writer_.emitted()) + add_mask_.held(); }
+
+  size_t max_held() const {
+    size_t longest = std::max(s_.literals.max_length(),
+                              dynamic_.empty() ? 0 : dynamic_.table().max_length());
+    return (longest > 0 ? longest - 1 : 0) + kAddMaskPrefix.size();
+  }
+
+  const ScrubStats& stats() const { return stats_; }
+
+  // AddMaskFilter::Output: the bytes to scrub.
+  Status Pass(std::string_view seg) override {
+    if (seg.empty()) {
+      return Status::Ok();
+    }
+    uint64_t fresh = end_;
+    std::string_view window = seg;
+    uint64_t base = fresh;
+    if (!buf_.empty()) {
+      buf_.append(seg);
+      window = buf_;
+      base = base_;
+    }
+    end_ += seg.size();
+    redactions_.clear();
+    if (scanner_ != nullptr) {
+      matches_.clear();
+      Status s = scanner_->Scan(window, base, fresh, &matches_);
+      if (!s.ok()) {
+        return FailClosed(window, base, s);
+      }
+      for (const LiteralMatch& m : matches_) {
+        redactions_.push_back({m.start, m.end, m.end, s_.literals.label(m.literal), false});
+      }
+    }
+    size_t hold = s_.literals.LongestHeldSuffix(window);
+    if (!dynamic_.empty()) {
+      dynamic_.Find(window, base, &matches_, &redactions_);
+      hold = std::max(hold, dynamic_.table().LongestHeldSuffix(window));
+    }
+    writer_.Add(&redactions_);
+    uint64_t keep_from = end_ - hold;
+    Status s = writer_.EmitUpTo(std::max(keep_from, writer_.emitted()), window, base, sink_,
+                                &stats_);
+    if (window.data() == buf_.data()) {
+      buf_.erase(0, keep_from - base);
+    } else {
+      buf_.assign(window.substr(keep_from - base));
+    }
+    base_ = keep_from;
+    return s;
+  }
+
+  Status AddMask(std::string_view value) override {
+    if (value.size() < s_.options.min_secret_length) {
+      stats_.masks_skipped.push_back({"add-mask", "::add-mask:: line", value.size()});
+      return Status::Ok();
+    }
+    ++stats_.masks_added;
+    dynamic_.Add(EncodeVariants(value, s_.options.variants, s_.options.min_secret_length), end_);
+    return Status::Ok();
+  }
+
+ private:
+  // Scanning failed: nothing about these bytes can be trusted, so they are
+  // written as one redaction, never raw, and the stream stops.
+  Status FailClosed(std::string_view window, uint64_t base, const Status& cause) {
+    redactions_.clear();
+    redactions_.push_back({base, end_, end_, kScanErrorLabel, false});
+    writer_.Add(&redactions_);
+    Status s = writer_.EmitUpTo(end_, window, base, sink_, &stats_);
+    buf_.clear();
+    base_ = end_;
+    return s.ok() ? cause : s;
+  }
+
+  std::shared_ptr<const Scrubber> owner_;
+  const Scrubber::Impl& s_;
+  ByteSink* sink_;
+  std::unique_ptr<LiteralScanner> scanner_;
+  RedactionWriter writer_;
+  AddMaskFilter add_mask_;
+  DynamicLiterals dynamic_;
+  std::string buf_;    // stream bytes [base_, end_)
+  uint64_t base_ = 0;
+  uint64_t end_ = 0;
+  std::vector<LiteralMatch> matches_;
+  std::vector<Redaction> redactions_;
+  Status status_;
+  ScrubStats stats_;
+};
+
+StreamScrubber::StreamScrubber(std::shared_ptr<const Scrubber> scrubber, ByteSink* sink)
+    : impl_(std::make_unique<Impl>(std::move(scrubber), sink)) {}
+StreamScrubber::~StreamScrubber() = default;
+
+Status StreamScrubber::Write(std::string_view bytes) { return impl_->Write(bytes); }
+Status StreamScrubber::Flush() { return impl_->Flush(); }
+Status StreamScrubber::Release() { return impl_->Release(); }
+Status StreamScrubber::Finish() { return impl_->Finish(); }
+size_t StreamScrubber::held() const { return impl_->held(); }
+size_t StreamScrubber::max_held() const { return impl_->max_held(); }
+const ScrubStats& StreamScrubber::stats() const { return impl_->stats(); }
+
+namespace {
+
+class StringSink final : public ByteSink {
+ public:
+  Status Write(std::string_view bytes) override {
+    out.append(bytes);
+    return Status::Ok();
+  }
+  std::string out;
+};
+
+}  // namespace
+
+Result<std::string> ScrubString(std::shared_ptr<const Scrubber> scrubber, std::string_view input,
+                                ScrubStats* stats) {
+  StringSink sink;
+  StreamScrubber stream(std::move(scrubber), &sink);
+  Status s = stream.Write(input);
+  if (s.ok()) {
+    s = stream.Finish();
+  }
+  if (stats != nullptr) {
+    *stats = stream.stats();
+  }
+  if (!s.ok()) {
+    return s;
+  }
+  return std::move(sink.out);
+}
+
+}  // namespace scrubber

@@ -1,0 +1,53 @@
+// `scrub`: the command-line entry point. Parses the command line (CLI11)
+// and dispatches; every failure ends as one line on stderr and an exit
+// status from DESIGN §3.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "diagnostics.h"
+#include "filter_command.h"
+#include "options.h"
+#include "scrubber_config.h"
+
+namespace {
+
+constexpr const char* kDescription =
+    "scrub: redact secrets from logs and build artifacts.\n"
+    "Reads FILEs (or stdin) and writes them to stdout with every known secret, and its\n"
+    "base64, percent, JSON, XML and shell encodings, replaced by a mask.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed output pipe must end us quietly through EPIPE, not a signal.
+  ::signal(SIGPIPE, SIG_IGN);  // NOLINT(cert-err33-c)
+
+  using scrubber::tool::Diagnostics;
+  using scrubber::tool::RawOptions;
+  CLI::App app(kDescription, "scrub");
+  app.set_version_flag("--version", std::string("scrub ") + SCRUBBER_VERSION);
+  RawOptions raw;
+  scrubber::tool::AddScrubOptions(&app, &raw);
+  app.add_option("FILE", raw.inputs, "Inputs to scrub; none or - reads stdin");
+  Diagnostics diag;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return scrubber::tool::kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << app.version() << "\n";
+    return scrubber::tool::kExitOk;
+  } catch (const CLI::ParseError& e) {
+    diag.Error(std::string(e.what()) + " (see scrub --help)");
+    return scrubber::tool::kExitUsage;
+  }
+  if (raw.quiet) {
+    diag.set_verbosity(scrubber::tool::Verbosity::kQuiet);
+  } else if (raw.verbose) {
+    diag.set_verbosity(scrubber::tool::Verbosity::kVerbose);
+  }
+  return scrubber::tool::RunFilter(raw, diag);
+}

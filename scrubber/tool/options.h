@@ -1,0 +1,57 @@
+// The command line of `scrub`: raw option values as parsed (CLI11), and the
+// step that validates them into a compiled Scrubber (DESIGN §3).
+#ifndef SCRUBBER_TOOL_OPTIONS_H_
+#define SCRUBBER_TOOL_OPTIONS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "diagnostics.h"
+#include "scrubber/scrubber.h"
+#include "scrubber/status.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace scrubber::tool {
+
+// Exit statuses of DESIGN §3.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRedacted = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRuntime = 3;
+
+struct RawOptions {
+  std::vector<std::string> secret_files;
+  std::vector<std::string> secrets_json;
+  std::vector<std::string> secret_envs;
+  bool secrets_from_env = false;
+  std::string mask = "***";
+  bool label = false;
+  bool preserve_length = false;
+  std::string variants = "all";
+  size_t min_secret_length = 4;
+  std::string engine = "auto";
+  int hold_ms = 250;
+  std::string report;
+  bool fail_on_redact = false;
+  bool add_mask_commands = false;
+  bool verbose = false;
+  bool quiet = false;
+  std::vector<std::string> inputs;
+};
+
+// Declares the options shared by the filter and (later) exec/archive.
+void AddScrubOptions(CLI::App* app, RawOptions* raw);
+
+// Loads the secrets and compiles them. Warns about skipped secrets by name
+// and source. A bad option or unreadable or malformed secret source is an
+// error (exit 2) whose message names it.
+Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
+                                                      const Diagnostics& diag);
+
+}  // namespace scrubber::tool
+
+#endif  // SCRUBBER_TOOL_OPTIONS_H_

@@ -21,7 +21,9 @@ int HexValue(char c) {
   return -1;
 }
 
-bool IsTrimmed(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool IsTrimmed(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 }  // namespace
 

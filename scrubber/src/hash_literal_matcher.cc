@@ -13,7 +13,9 @@ namespace {
 class HashScanner final : public LiteralScanner {
  public:
   explicit HashScanner(const HashLiteralMatcher* matcher) : matcher_(matcher) {}
-  Status Scan(std::string_view window, uint64_t base, uint64_t fresh,
+  Status Scan(std::string_view window,
+              uint64_t base,
+              uint64_t fresh,
               std::vector<LiteralMatch>* out) override {
     (void)fresh;  // stateless: the window always starts where a match may start
     matcher_->FindAll(window, 0, base, out);
@@ -28,9 +30,10 @@ class HashScanner final : public LiteralScanner {
 
 HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table) {
   size_t n = table->size();
-  // 16 bitmap bits and 2 buckets per literal.
-  bits_ = std::clamp<uint32_t>(std::bit_width(n * 16), 12, 26);
-  bitmap_.assign((size_t{1} << bits_) / 64, 0);
+  // About 32 one-byte slots per literal (3% of slots set) and 4 buckets
+  // per literal; at most 4 MiB of slots.
+  bits_ = std::clamp<uint32_t>(std::bit_width(n * 32), 12, 22);
+  slots_.assign(size_t{1} << bits_, 0);
   size_t buckets = size_t{1} << (bits_ - 3);
   bucket_start_.assign(buckets + 1, 0);
   std::vector<uint32_t> short_count(256, 0);
@@ -38,7 +41,7 @@ HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table
     std::string_view lit = table->literal(id);
     if (lit.size() >= 4) {
       uint32_t h = Fingerprint4(lit.data(), bits_);
-      bitmap_[h >> 6] |= uint64_t{1} << (h & 63);
+      slots_[h] = 1;
       ++bucket_start_[(h >> 3) + 1];
     } else {
       ++short_count[static_cast<unsigned char>(lit[0])];
@@ -73,11 +76,14 @@ Result<std::unique_ptr<LiteralScanner>> HashLiteralMatcher::NewScanner() const {
 }
 
 size_t HashLiteralMatcher::MemoryBytes() const {
-  return bitmap_.capacity() * 8 + bucket_start_.capacity() * 4 + entries_.capacity() * 8 +
+  return slots_.capacity() + bucket_start_.capacity() * 4 + entries_.capacity() * 8 +
          short_ids_.capacity() * 4;
 }
 
-void HashLiteralMatcher::CheckBucket(const char* p, size_t avail, uint32_t h, uint64_t offset,
+void HashLiteralMatcher::CheckBucket(const char* p,
+                                     size_t avail,
+                                     uint32_t h,
+                                     uint64_t offset,
                                      std::vector<LiteralMatch>* out) const {
   uint32_t key = 0;
   std::memcpy(&key, p, 4);
@@ -94,7 +100,9 @@ void HashLiteralMatcher::CheckBucket(const char* p, size_t avail, uint32_t h, ui
   }
 }
 
-void HashLiteralMatcher::CheckShort(const char* p, size_t avail, uint64_t offset,
+void HashLiteralMatcher::CheckShort(const char* p,
+                                    size_t avail,
+                                    uint64_t offset,
                                     std::vector<LiteralMatch>* out) const {
   auto c = static_cast<unsigned char>(*p);
   for (uint32_t i = short_start_[c]; i < short_start_[c + 1]; ++i) {
@@ -106,40 +114,34 @@ void HashLiteralMatcher::CheckShort(const char* p, size_t avail, uint64_t offset
   }
 }
 
-void HashLiteralMatcher::FindAll(std::string_view window, size_t from, uint64_t base,
+void HashLiteralMatcher::FindAll(std::string_view window,
+                                 size_t from,
+                                 uint64_t base,
                                  std::vector<LiteralMatch>* out) const {
   const char* data = window.data();
   size_t n = window.size();
-  bool have_short = !short_ids_.empty();
+  const uint8_t* map = slots_.data();
+  const uint32_t bits = bits_;
   size_t p = from;
-  if (!have_short && n >= 4) {
-    // Hot loop: four positions per iteration, fingerprints only.
-    for (; p + 7 <= n; p += 4) {
-      uint32_t h0 = Fingerprint4(data + p, bits_);
-      uint32_t h1 = Fingerprint4(data + p + 1, bits_);
-      uint32_t h2 = Fingerprint4(data + p + 2, bits_);
-      uint32_t h3 = Fingerprint4(data + p + 3, bits_);
-      if (!(MayStart(h0) | MayStart(h1) | MayStart(h2) | MayStart(h3))) {
-        continue;
-      }
-      for (uint32_t k = 0; k < 4; ++k) {
-        uint32_t h = Fingerprint4(data + p + k, bits_);
-        if (MayStart(h)) {
-          CheckBucket(data + p + k, n - p - k, h, base + p + k, out);
-        }
-      }
-    }
-  }
-  for (; p < n; ++p) {
-    if (p + 4 <= n) {
-      uint32_t h = Fingerprint4(data + p, bits_);
-      if (MayStart(h)) {
+  if (short_ids_.empty()) {
+    // Hot loop: one load, multiply and byte test per position; a hit (a few
+    // percent of positions) goes to the bucket.
+    for (; p + 4 <= n; ++p) {
+      uint32_t h = Fingerprint4(data + p, bits);
+      if (map[h] != 0) [[unlikely]] {
         CheckBucket(data + p, n - p, h, base + p, out);
       }
     }
-    if (have_short) {
-      CheckShort(data + p, n - p, base + p, out);
+    return;
+  }
+  for (; p < n; ++p) {
+    if (p + 4 <= n) {
+      uint32_t h = Fingerprint4(data + p, bits);
+      if (map[h] != 0) {
+        CheckBucket(data + p, n - p, h, base + p, out);
+      }
     }
+    CheckShort(data + p, n - p, base + p, out);
   }
 }
 

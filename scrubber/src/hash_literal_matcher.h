@@ -1,6 +1,6 @@
 // HashLiteralMatcher: the portable literal engine (no Hyperscan). Every
 // literal of 4 bytes or more is keyed by a fingerprint of its first 4 bytes;
-// the scan probes a bitmap of fingerprints at each position and verifies
+// the scan probes a byte map of fingerprints at each position and verifies
 // the few candidates that pass with memcmp. Literals under 4 bytes (only
 // with --min-secret-length below 4) go through a first-byte table. Building
 // it is linear in the literals, so it also serves sets too large to compile
@@ -27,7 +27,9 @@ class HashLiteralMatcher final : public LiteralMatcher {
 
   // Appends every occurrence of a literal that starts in `window` at or
   // after `from` and ends within it; offsets are `base` + position.
-  void FindAll(std::string_view window, size_t from, uint64_t base,
+  void FindAll(std::string_view window,
+               size_t from,
+               uint64_t base,
                std::vector<LiteralMatch>* out) const;
 
  private:
@@ -35,15 +37,19 @@ class HashLiteralMatcher final : public LiteralMatcher {
     uint32_t key;  // the literal's first 4 bytes
     uint32_t id;
   };
-  bool MayStart(uint32_t h) const { return (bitmap_[h >> 6] >> (h & 63)) & 1U; }
-  void CheckBucket(const char* p, size_t avail, uint32_t h, uint64_t offset,
+  void CheckBucket(const char* p,
+                   size_t avail,
+                   uint32_t h,
+                   uint64_t offset,
                    std::vector<LiteralMatch>* out) const;
-  void CheckShort(const char* p, size_t avail, uint64_t offset,
+  void CheckShort(const char* p,
+                  size_t avail,
+                  uint64_t offset,
                   std::vector<LiteralMatch>* out) const;
 
   const LiteralTable* table_;
   uint32_t bits_ = 12;
-  std::vector<uint64_t> bitmap_;
+  std::vector<uint8_t> slots_;          // nonzero where some literal's fingerprint lands
   std::vector<uint32_t> bucket_start_;  // CSR over buckets h >> 3
   std::vector<Entry> entries_;
   std::array<uint32_t, 257> short_start_{};  // CSR over the first byte

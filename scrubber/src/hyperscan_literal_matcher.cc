@@ -32,13 +32,20 @@ class HyperscanScanner final : public LiteralScanner {
   HyperscanScanner(const HyperscanScanner&) = delete;
   HyperscanScanner& operator=(const HyperscanScanner&) = delete;
 
-  Status Scan(std::string_view window, uint64_t base, uint64_t fresh,
+  Status Scan(std::string_view window,
+              uint64_t base,
+              uint64_t fresh,
               std::vector<LiteralMatch>* out) override {
     std::string_view data = window.substr(fresh - base);
     if (data.empty()) {
       return Status::Ok();
     }
-    Context ctx{table_, out};
+    if (!started_) {
+      // Hyperscan counts offsets from the first byte it sees.
+      started_ = true;
+      origin_ = fresh;
+    }
+    Context ctx{table_, out, origin_};
     hs_error_t err = hs_scan_stream(stream_, data.data(), static_cast<unsigned>(data.size()), 0,
                                     scratch_, &OnMatch, &ctx);
     if (err != HS_SUCCESS) {
@@ -51,18 +58,24 @@ class HyperscanScanner final : public LiteralScanner {
   struct Context {
     const LiteralTable* table;
     std::vector<LiteralMatch>* out;
+    uint64_t origin;
   };
-  static int OnMatch(unsigned int id, unsigned long long /*from*/,  // NOLINT(google-runtime-int)
-                     unsigned long long to, unsigned int /*flags*/,  // NOLINT(google-runtime-int)
+  static int OnMatch(unsigned int id,
+                     unsigned long long /*from*/,  // NOLINT(google-runtime-int)
+                     unsigned long long to,
+                     unsigned int /*flags*/,  // NOLINT(google-runtime-int)
                      void* context) {
     auto* ctx = static_cast<Context*>(context);
-    ctx->out->push_back({to - ctx->table->length(id), to, id});
+    uint64_t end = ctx->origin + to;
+    ctx->out->push_back({end - ctx->table->length(id), end, id});
     return 0;
   }
 
   const LiteralTable* table_;
   hs_stream_t* stream_;
   hs_scratch_t* scratch_;
+  bool started_ = false;
+  uint64_t origin_ = 0;
 };
 
 class HyperscanLiteralMatcher final : public LiteralMatcher {
@@ -95,7 +108,9 @@ class HyperscanLiteralMatcher final : public LiteralMatcher {
 
 }  // namespace
 
-bool HyperscanUsable() { return hs_valid_platform() == HS_SUCCESS; }
+bool HyperscanUsable() {
+  return hs_valid_platform() == HS_SUCCESS;
+}
 
 Result<std::unique_ptr<LiteralMatcher>> CompileHyperscanLiterals(const LiteralTable* table) {
   size_t n = table->size();
@@ -110,9 +125,9 @@ Result<std::unique_ptr<LiteralMatcher>> CompileHyperscanLiterals(const LiteralTa
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
-  hs_error_t err = hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(),
-                                        lengths.data(), static_cast<unsigned>(n), HS_MODE_STREAM,
-                                        nullptr, &db, &error);
+  hs_error_t err =
+      hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(),
+                           static_cast<unsigned>(n), HS_MODE_STREAM, nullptr, &db, &error);
   if (err != HS_SUCCESS) {
     // The message names the problem; the literal is only referred to by index.
     std::string message = "hyperscan: cannot compile the literal set";
@@ -128,7 +143,9 @@ Result<std::unique_ptr<LiteralMatcher>> CompileHyperscanLiterals(const LiteralTa
 
 #else  // !SCRUBBER_HAVE_HYPERSCAN
 
-bool HyperscanUsable() { return false; }
+bool HyperscanUsable() {
+  return false;
+}
 
 Result<std::unique_ptr<LiteralMatcher>> CompileHyperscanLiterals(const LiteralTable* /*table*/) {
   return InvalidArgument("this build of scrub has no Hyperscan engine; use --engine re2");

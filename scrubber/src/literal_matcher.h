@@ -27,8 +27,12 @@ class LiteralScanner {
   // from stream offset `fresh` on are new, everything before was passed
   // before. Appends every match that ends after `fresh` and starts at or
   // after `base` (it may also repeat matches already reported; callers
-  // merge). On failure nothing about the new bytes may be trusted.
-  virtual Status Scan(std::string_view window, uint64_t base, uint64_t fresh,
+  // merge). The first call may pass fresh == base to have a new scanner take
+  // over a stream midway: it then scans the whole window. On failure nothing
+  // about the new bytes may be trusted.
+  virtual Status Scan(std::string_view window,
+                      uint64_t base,
+                      uint64_t fresh,
                       std::vector<LiteralMatch>* out) = 0;
 };
 

@@ -40,8 +40,8 @@ void RedactionWriter::Add(std::vector<Redaction>* redactions) {
   }
 }
 
-Status RedactionWriter::EmitUpTo(uint64_t upto, std::string_view window, uint64_t base,
-                                 ByteSink* sink, ScrubStats* stats) {
+Status RedactionWriter::EmitUpTo(
+    uint64_t upto, std::string_view window, uint64_t base, ByteSink* sink, ScrubStats* stats) {
   auto write = [&](std::string_view bytes) {
     stats->bytes_out += bytes.size();
     return bytes.empty() ? Status::Ok() : sink->Write(bytes);

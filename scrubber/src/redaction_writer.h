@@ -65,8 +65,8 @@ class RedactionWriter {
 
   // Writes the stream's bytes [emitted(), upto) to `sink`. `window` holds
   // stream offsets [base, base + window.size()) and must cover that range.
-  Status EmitUpTo(uint64_t upto, std::string_view window, uint64_t base, ByteSink* sink,
-                  ScrubStats* stats);
+  Status EmitUpTo(
+      uint64_t upto, std::string_view window, uint64_t base, ByteSink* sink, ScrubStats* stats);
 
   uint64_t emitted() const { return emitted_; }
   bool has_pending() const { return !pending_.empty(); }

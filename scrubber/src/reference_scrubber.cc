@@ -14,8 +14,12 @@
 namespace scrubber {
 namespace {
 
-void FindAll(std::string_view text, std::string_view literal, uint64_t from, uint32_t label,
-             bool dynamic, std::vector<Redaction>* out) {
+void FindAll(std::string_view text,
+             std::string_view literal,
+             uint64_t from,
+             uint32_t label,
+             bool dynamic,
+             std::vector<Redaction>* out) {
   for (size_t pos = text.find(literal, from); pos != std::string_view::npos;
        pos = text.find(literal, pos + 1)) {
     out->push_back({pos, pos + literal.size(), pos + literal.size(), label, dynamic});

@@ -1,6 +1,7 @@
 // Scrubber::Compile: secrets to literals (with their variants) to an engine.
 #include "scrubber/scrubber.h"
 
+#include <chrono>
 #include <map>
 
 #include "hash_literal_matcher.h"
@@ -35,17 +36,50 @@ std::string_view EngineName(Engine engine) {
   return "unknown";
 }
 
-bool HyperscanAvailable() { return HyperscanUsable(); }
+bool HyperscanAvailable() {
+  return HyperscanUsable();
+}
 
 Scrubber::Scrubber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scrubber::~Scrubber() = default;
 
-const ScrubOptions& Scrubber::options() const { return impl_->options; }
-Engine Scrubber::engine() const { return impl_->engine; }
-size_t Scrubber::secrets_loaded() const { return impl_->secrets_loaded; }
-const std::vector<SkippedSecret>& Scrubber::skipped() const { return impl_->skipped; }
-size_t Scrubber::literal_count() const { return impl_->literals.size(); }
-size_t Scrubber::max_literal_length() const { return impl_->literals.max_length(); }
+const ScrubOptions& Scrubber::options() const {
+  return impl_->options;
+}
+Engine Scrubber::engine() const {
+  return impl_->engine;
+}
+size_t Scrubber::secrets_loaded() const {
+  return impl_->secrets_loaded;
+}
+const std::vector<SkippedSecret>& Scrubber::skipped() const {
+  return impl_->skipped;
+}
+size_t Scrubber::literal_count() const {
+  return impl_->literals.size();
+}
+size_t Scrubber::max_literal_length() const {
+  return impl_->literals.max_length();
+}
+std::string_view Scrubber::literal_engine() const {
+  return impl_->hyperscan_literals ? "hyperscan" : "hash";
+}
+
+void Scrubber::WaitUntilCompiled() const {
+  if (impl_->compiling.valid()) {
+    impl_->compiling.wait();
+  }
+}
+
+bool Scrubber::compile_pending() const {
+  return impl_->compiling.valid() &&
+         impl_->compiling.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+}
+
+Status Scrubber::background_status() const {
+  WaitUntilCompiled();
+  return impl_->upgrade_status;
+}
 
 Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secrets,
                                                           const ScrubOptions& options) {
@@ -81,16 +115,32 @@ Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secre
     ++impl->secrets_loaded;
   }
   impl->literals.Finalize();
-  if (!impl->literals.empty()) {
-    if (engine == Engine::kHyperscan) {
-      auto matcher = CompileHyperscanLiterals(&impl->literals);
-      if (!matcher.ok()) {
-        return matcher.status();
-      }
-      impl->matcher = std::move(matcher.value());
-    } else {
-      impl->matcher = std::make_unique<HashLiteralMatcher>(&impl->literals);
+  if (impl->literals.empty()) {
+    return std::shared_ptr<const Scrubber>(new Scrubber(std::move(impl)));
+  }
+  impl->hyperscan_literals =
+      engine == Engine::kHyperscan && impl->literals.size() <= kMaxHyperscanLiterals;
+  if (impl->hyperscan_literals && !options.background_compile) {
+    auto matcher = CompileHyperscanLiterals(&impl->literals);
+    if (!matcher.ok()) {
+      return matcher.status();
     }
+    impl->matcher = std::move(matcher.value());
+    return std::shared_ptr<const Scrubber>(new Scrubber(std::move(impl)));
+  }
+  // The hash index builds in milliseconds: streams start on it at once.
+  impl->matcher = std::make_unique<HashLiteralMatcher>(&impl->literals);
+  if (impl->hyperscan_literals) {
+    Impl* raw = impl.get();
+    raw->compiling = std::async(std::launch::async, [raw] {
+      auto matcher = CompileHyperscanLiterals(&raw->literals);
+      if (!matcher.ok()) {
+        raw->upgrade_status = matcher.status();
+        return;
+      }
+      raw->upgrade_owner = std::move(matcher.value());
+      raw->upgrade.store(raw->upgrade_owner.get(), std::memory_order_release);
+    });
   }
   return std::shared_ptr<const Scrubber>(new Scrubber(std::move(impl)));
 }

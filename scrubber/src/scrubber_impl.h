@@ -3,13 +3,16 @@
 #ifndef SCRUBBER_SRC_SCRUBBER_IMPL_H_
 #define SCRUBBER_SRC_SCRUBBER_IMPL_H_
 
+#include <atomic>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "scrubber/scrubber.h"
+
 #include "literal_matcher.h"
 #include "literal_table.h"
-#include "scrubber/scrubber.h"
 
 namespace scrubber {
 
@@ -26,6 +29,14 @@ class Scrubber::Impl {
   std::unique_ptr<LiteralMatcher> matcher;  // null when there are no literals
   size_t secrets_loaded = 0;
   std::vector<SkippedSecret> skipped;
+  bool hyperscan_literals = false;  // literals end up on Hyperscan
+
+  // The background compile: `upgrade` is published once `upgrade_owner` is
+  // set; streams poll it between writes. The future joins in ~Impl.
+  std::atomic<const LiteralMatcher*> upgrade{nullptr};
+  std::unique_ptr<LiteralMatcher> upgrade_owner;
+  Status upgrade_status;
+  std::future<void> compiling;
 };
 
 }  // namespace scrubber

@@ -27,8 +27,7 @@ void ScrubStats::Merge(const ScrubStats& other) {
   }
   forced_releases += other.forced_releases;
   masks_added += other.masks_added;
-  masks_skipped.insert(masks_skipped.end(), other.masks_skipped.begin(),
-                       other.masks_skipped.end());
+  masks_skipped.insert(masks_skipped.end(), other.masks_skipped.begin(), other.masks_skipped.end());
 }
 
 // Literals from ::add-mask:: lines, each live from the stream offset where
@@ -55,7 +54,9 @@ class DynamicLiterals {
   bool empty() const { return added_.empty(); }
   const LiteralTable& table() const { return *table_; }
 
-  void Find(std::string_view window, uint64_t base, std::vector<LiteralMatch>* scratch,
+  void Find(std::string_view window,
+            uint64_t base,
+            std::vector<LiteralMatch>* scratch,
             std::vector<Redaction>* out) const {
     scratch->clear();
     matcher_->FindAll(window, 0, base, scratch);
@@ -129,8 +130,8 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
   size_t held() const { return static_cast<size_t>(end_ - writer_.emitted()) + add_mask_.held(); }
 
   size_t max_held() const {
-    size_t longest = std::max(s_.literals.max_length(),
-                              dynamic_.empty() ? 0 : dynamic_.table().max_length());
+    size_t longest =
+        std::max(s_.literals.max_length(), dynamic_.empty() ? 0 : dynamic_.table().max_length());
     return (longest > 0 ? longest - 1 : 0) + kAddMaskPrefix.size();
   }
 
@@ -151,6 +152,9 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
     }
     end_ += seg.size();
     redactions_.clear();
+    if (!upgraded_) {
+      fresh = MaybeUpgrade(base, fresh);
+    }
     if (scanner_ != nullptr) {
       matches_.clear();
       Status s = scanner_->Scan(window, base, fresh, &matches_);
@@ -168,8 +172,8 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
     }
     writer_.Add(&redactions_);
     uint64_t keep_from = end_ - hold;
-    Status s = writer_.EmitUpTo(std::max(keep_from, writer_.emitted()), window, base, sink_,
-                                &stats_);
+    Status s =
+        writer_.EmitUpTo(std::max(keep_from, writer_.emitted()), window, base, sink_, &stats_);
     if (window.data() == buf_.data()) {
       buf_.erase(0, keep_from - base);
     } else {
@@ -190,6 +194,23 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
   }
 
  private:
+  // Moves to the engine a background compile produced, once it is ready.
+  // The new scanner starts on the whole window: every match that can still
+  // matter starts inside it. Returns where the scanner's new bytes begin.
+  uint64_t MaybeUpgrade(uint64_t base, uint64_t fresh) {
+    const LiteralMatcher* next = s_.upgrade.load(std::memory_order_acquire);
+    if (next == nullptr) {
+      return fresh;
+    }
+    upgraded_ = true;
+    auto scanner = next->NewScanner();
+    if (!scanner.ok()) {
+      return fresh;  // stay on the hash engine: same output
+    }
+    scanner_ = std::move(scanner.value());
+    return base;
+  }
+
   // Scanning failed: nothing about these bytes can be trusted, so they are
   // written as one redaction, never raw, and the stream stops.
   Status FailClosed(std::string_view window, uint64_t base, const Status& cause) {
@@ -209,26 +230,41 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
   RedactionWriter writer_;
   AddMaskFilter add_mask_;
   DynamicLiterals dynamic_;
-  std::string buf_;    // stream bytes [base_, end_)
+  std::string buf_;  // stream bytes [base_, end_)
   uint64_t base_ = 0;
   uint64_t end_ = 0;
   std::vector<LiteralMatch> matches_;
   std::vector<Redaction> redactions_;
   Status status_;
   ScrubStats stats_;
+  bool upgraded_ = false;
 };
 
 StreamScrubber::StreamScrubber(std::shared_ptr<const Scrubber> scrubber, ByteSink* sink)
     : impl_(std::make_unique<Impl>(std::move(scrubber), sink)) {}
 StreamScrubber::~StreamScrubber() = default;
 
-Status StreamScrubber::Write(std::string_view bytes) { return impl_->Write(bytes); }
-Status StreamScrubber::Flush() { return impl_->Flush(); }
-Status StreamScrubber::Release() { return impl_->Release(); }
-Status StreamScrubber::Finish() { return impl_->Finish(); }
-size_t StreamScrubber::held() const { return impl_->held(); }
-size_t StreamScrubber::max_held() const { return impl_->max_held(); }
-const ScrubStats& StreamScrubber::stats() const { return impl_->stats(); }
+Status StreamScrubber::Write(std::string_view bytes) {
+  return impl_->Write(bytes);
+}
+Status StreamScrubber::Flush() {
+  return impl_->Flush();
+}
+Status StreamScrubber::Release() {
+  return impl_->Release();
+}
+Status StreamScrubber::Finish() {
+  return impl_->Finish();
+}
+size_t StreamScrubber::held() const {
+  return impl_->held();
+}
+size_t StreamScrubber::max_held() const {
+  return impl_->max_held();
+}
+const ScrubStats& StreamScrubber::stats() const {
+  return impl_->stats();
+}
 
 namespace {
 
@@ -243,7 +279,8 @@ class StringSink final : public ByteSink {
 
 }  // namespace
 
-Result<std::string> ScrubString(std::shared_ptr<const Scrubber> scrubber, std::string_view input,
+Result<std::string> ScrubString(std::shared_ptr<const Scrubber> scrubber,
+                                std::string_view input,
                                 ScrubStats* stats) {
   StringSink sink;
   StreamScrubber stream(std::move(scrubber), &sink);

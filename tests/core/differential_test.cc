@@ -2,14 +2,15 @@
 // chunkings, against the whole-input reference scrubber. Inputs are random
 // text over a small alphabet (so that secrets overlap, touch and nest) and
 // the real CI logs with secrets and their variants planted in them.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 #include "scrubber/reference_scrubber.h"
 #include "scrubber/variants.h"
+
 #include "test_util.h"
 
 namespace scrubber {
@@ -18,7 +19,9 @@ namespace {
 using testing::RandomCuts;
 using testing::ScrubChunked;
 
-std::string RandomString(std::mt19937_64& rng, std::string_view alphabet, size_t min_len,
+std::string RandomString(std::mt19937_64& rng,
+                         std::string_view alphabet,
+                         size_t min_len,
                          size_t max_len) {
   size_t n = min_len + rng() % (max_len - min_len + 1);
   std::string s;
@@ -30,7 +33,8 @@ std::string RandomString(std::mt19937_64& rng, std::string_view alphabet, size_t
 
 // A random document: noise, secrets, their variants, fragments of them and
 // ::add-mask:: lines.
-std::string RandomDocument(std::mt19937_64& rng, const std::vector<std::string>& secrets,
+std::string RandomDocument(std::mt19937_64& rng,
+                           const std::vector<std::string>& secrets,
                            std::string_view alphabet) {
   std::string doc;
   int pieces = 1 + static_cast<int>(rng() % 40);
@@ -78,6 +82,7 @@ class DifferentialTest : public ::testing::TestWithParam<Case> {
     o.preserve_length = GetParam().preserve;
     o.add_mask_commands = GetParam().add_mask;
     o.min_secret_length = min_length;
+    o.background_compile = false;
     return o;
   }
 };
@@ -158,6 +163,68 @@ TEST_P(DifferentialTest, RealLogsWithPlantedSecretsMatchReference) {
   }
 }
 
+// Streams that start on the hash engine and move to Hyperscan midway, at
+// every kind of cut, write exactly what the reference writes.
+TEST(EngineUpgrade, StreamMovingToHyperscanMidwayMatchesReference) {
+  if (!HyperscanAvailable()) {
+    GTEST_SKIP() << "no Hyperscan in this build";
+  }
+  std::mt19937_64 rng(99);
+  const std::string alphabet = "ab:-\"\\/ '\n%+=";
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::string> secrets;
+    SecretSet set;
+    for (int i = 0; i < 4; ++i) {
+      secrets.push_back(RandomString(rng, alphabet, 4, 10));
+      set.Add(secrets.back(), "", "t");
+    }
+    ScrubOptions options;
+    options.engine = Engine::kHyperscan;
+    options.add_mask_commands = round % 2 == 0;
+    auto s = Scrubber::Compile(set, options).value();
+    std::string doc = RandomDocument(rng, secrets, alphabet);
+    std::string expected = ReferenceScrub(*s, doc);
+    size_t switch_at = rng() % (doc.size() + 1);
+    testing::StringSink sink;
+    StreamScrubber stream(s, &sink);
+    auto cuts = RandomCuts(doc.size(), rng, 5);
+    size_t pos = 0;
+    bool waited = false;
+    cuts.push_back(doc.size());
+    for (size_t cut : cuts) {
+      if (!waited && pos >= switch_at) {
+        s->WaitUntilCompiled();
+        waited = true;
+      }
+      ASSERT_TRUE(stream.Write(std::string_view(doc).substr(pos, cut - pos)).ok());
+      pos = cut;
+    }
+    ASSERT_TRUE(stream.Finish().ok());
+    ASSERT_EQ(sink.out, expected) << "round " << round << " switch at " << switch_at;
+    ASSERT_TRUE(s->background_status().ok());
+    EXPECT_EQ(s->literal_engine(), "hyperscan");
+  }
+}
+
+TEST(EngineUpgrade, VeryLargeSetsStayOnTheHashEngine) {
+  SecretSet set;
+  for (size_t i = 0; i < kMaxHyperscanLiterals + 1; ++i) {
+    set.Add("secret-number-" + std::to_string(i), "", "t");
+  }
+  ScrubOptions options;
+  options.engine = Engine::kHyperscan;
+  options.variants = VariantMask::RawOnly();
+  if (!HyperscanAvailable()) {
+    GTEST_SKIP() << "no Hyperscan in this build";
+  }
+  auto s = Scrubber::Compile(set, options).value();
+  EXPECT_EQ(s->literal_engine(), "hash");
+  EXPECT_FALSE(s->compile_pending());
+  auto out = ScrubString(s, "x secret-number-20000 y secret-number-7\n");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out.value(), "x *** y ***\n");
+}
+
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
   for (Engine e : testing::TestEngines()) {
@@ -169,18 +236,14 @@ std::vector<Case> AllCases() {
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, DifferentialTest, ::testing::ValuesIn(AllCases()),
+INSTANTIATE_TEST_SUITE_P(Cases,
+                         DifferentialTest,
+                         ::testing::ValuesIn(AllCases()),
                          [](const auto& info) {
                            const Case& c = info.param;
                            return std::string(EngineName(c.engine)) + (c.label ? "_label" : "") +
-                                  (c.preserve ? "_preserve" : "") +
-                                  (c.add_mask ? "_addmask" : "");
+                                  (c.preserve ? "_preserve" : "") + (c.add_mask ? "_addmask" : "");
                          });
 
 }  // namespace
 }  // namespace scrubber
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

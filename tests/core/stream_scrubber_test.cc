@@ -3,11 +3,12 @@
 // case runs on each engine this build has.
 #include "scrubber/stream_scrubber.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "scrubber/reference_scrubber.h"
+
 #include "test_util.h"
 
 namespace scrubber {
@@ -116,6 +117,7 @@ TEST_P(StreamScrubberTest, LabelNamesTheSecretNeverItsValue) {
   ScrubOptions options;
   options.engine = GetParam();
   options.label = true;
+  options.background_compile = false;
   auto s = Scrubber::Compile(set, options).value();
   EXPECT_EQ(ScrubAllWays(s, "a=s3cr3t-value-1 b=s3cr3t-value-2\n"),
             "a=[REDACTED:GITHUB_TOKEN] b=[REDACTED:secret]\n");
@@ -129,6 +131,7 @@ TEST_P(StreamScrubberTest, LabelOfMergedIntervalComesFromEarliestLongestMatch) {
   ScrubOptions options;
   options.engine = GetParam();
   options.label = true;
+  options.background_compile = false;
   auto s = Scrubber::Compile(set, options).value();
   EXPECT_EQ(ScrubAllWays(s, "-abcdefgh-"), "-[REDACTED:B]-");
 }
@@ -219,6 +222,7 @@ TEST_P(StreamScrubberTest, StatsCountMergedRedactionsById) {
   set.Add("beta-secret", "", "t");
   ScrubOptions options;
   options.engine = GetParam();
+  options.background_compile = false;
   auto s = Scrubber::Compile(set, options).value();
   ScrubStats stats;
   std::string input = "alpha-secret beta-secret alpha-secretbeta-secret\n";
@@ -239,6 +243,7 @@ TEST_P(StreamScrubberTest, ShortSecretIsSkippedWithItsSourceNotItsValue) {
   set.Add("long-enough", "", "secrets.txt:3");
   ScrubOptions options;
   options.engine = GetParam();
+  options.background_compile = false;
   auto s = Scrubber::Compile(set, options).value();
   ASSERT_EQ(s->skipped().size(), 1U);
   EXPECT_EQ(s->skipped()[0].source, "secrets.txt:2");
@@ -331,10 +336,15 @@ TEST_P(StreamScrubberTest, MultiLineKeyLinesAreMaskedButBareBraceLinesStay) {
   auto s = Compile({key});
   std::string log =
       "config:\n{\n  \"debug\": true\n}\n"
-      "printing the key:\n" + key + "\n"
+      "printing the key:\n" +
+      key +
+      "\n"
       "one line of it:   \"id\": \"k-778899\"\n"
-      "crlf copy:\r\n" + std::string("{\r\n  \"private_key\": \"MIIEvQIBADANBgkqhkiG9w0\",\r\n"
-                                     "  \"id\": \"k-778899\"\r\n}") + "\r\n";
+      "crlf copy:\r\n" +
+      std::string(
+          "{\r\n  \"private_key\": \"MIIEvQIBADANBgkqhkiG9w0\",\r\n"
+          "  \"id\": \"k-778899\"\r\n}") +
+      "\r\n";
   std::string out = ScrubAllWays(s, log);
   EXPECT_EQ(out,
             "config:\n{\n  \"debug\": true\n}\n"
@@ -343,7 +353,9 @@ TEST_P(StreamScrubberTest, MultiLineKeyLinesAreMaskedButBareBraceLinesStay) {
             "crlf copy:\r\n***\r\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, StreamScrubberTest, ::testing::ValuesIn(testing::TestEngines()),
+INSTANTIATE_TEST_SUITE_P(Engines,
+                         StreamScrubberTest,
+                         ::testing::ValuesIn(testing::TestEngines()),
                          [](const auto& info) { return std::string(EngineName(info.param)); });
 
 TEST(ScrubberCompile, RejectsZeroMinimumLength) {
@@ -361,8 +373,3 @@ TEST(ScrubberCompile, EngineNamesRoundTrip) {
 
 }  // namespace
 }  // namespace scrubber
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

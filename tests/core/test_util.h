@@ -3,12 +3,12 @@
 #ifndef SCRUBBER_TESTS_CORE_TEST_UTIL_H_
 #define SCRUBBER_TESTS_CORE_TEST_UTIL_H_
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "scrubber/scrubber.h"
 #include "scrubber/stream_scrubber.h"
@@ -32,8 +32,10 @@ inline std::vector<Engine> TestEngines() {
   return engines;
 }
 
+// Compiles synchronously, so that a Hyperscan test runs on Hyperscan.
 inline std::shared_ptr<const Scrubber> MustCompile(const std::vector<std::string>& values,
                                                    ScrubOptions options = {}) {
+  options.background_compile = false;
   SecretSet set;
   for (const std::string& v : values) {
     set.Add(v, "", "test");
@@ -45,7 +47,8 @@ inline std::shared_ptr<const Scrubber> MustCompile(const std::vector<std::string
 
 // Writes `input` cut at `cuts` (sorted offsets), then finishes.
 inline std::string ScrubChunked(const std::shared_ptr<const Scrubber>& scrubber,
-                                std::string_view input, const std::vector<size_t>& cuts,
+                                std::string_view input,
+                                const std::vector<size_t>& cuts,
                                 ScrubStats* stats = nullptr) {
   StringSink sink;
   StreamScrubber stream(scrubber, &sink);

@@ -15,7 +15,8 @@ namespace scrubber {
 
 // The output StreamScrubber must produce for `input` written in any
 // chunking and then finished (no Flush or Release in between).
-std::string ReferenceScrub(const Scrubber& scrubber, std::string_view input,
+std::string ReferenceScrub(const Scrubber& scrubber,
+                           std::string_view input,
                            ScrubStats* stats = nullptr);
 
 }  // namespace scrubber

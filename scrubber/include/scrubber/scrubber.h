@@ -37,14 +37,24 @@ std::string_view EngineName(Engine engine);
 bool HyperscanAvailable();
 
 struct ScrubOptions {
-  std::string mask = "***";      // replaces each merged redacted interval
-  bool label = false;            // write [REDACTED:<id>] instead of `mask`
-  bool preserve_length = false;  // write one '*' per redacted byte
+  std::string mask = "***";        // replaces each merged redacted interval
+  bool label = false;              // write [REDACTED:<id>] instead of `mask`
+  bool preserve_length = false;    // write one '*' per redacted byte
   bool add_mask_commands = false;  // honour ::add-mask::VALUE lines
-  size_t min_secret_length = 4;  // secrets and variants shorter than this are not used
+  size_t min_secret_length = 4;    // secrets and variants shorter than this are not used
   VariantMask variants = VariantMask::All();
   Engine engine = Engine::kAuto;
+  // With the Hyperscan engine, compile its database on a background thread
+  // and let streams start at once on the hash engine, moving to Hyperscan
+  // when it is ready. The output is the same either way; only the speed of
+  // the first bytes differs. False: Compile returns once Hyperscan is ready.
+  bool background_compile = true;
 };
+
+// Literal sets larger than this are served by the hash engine alone, even
+// with --engine hyperscan: Hyperscan's compiler needs seconds and hundreds
+// of MiB for them.
+inline constexpr size_t kMaxHyperscanLiterals = 20000;
 
 // A secret (or ::add-mask:: value) that was not used because it is shorter
 // than the minimum length. Carries where it came from, never the value.
@@ -66,10 +76,19 @@ class Scrubber {
   Scrubber& operator=(const Scrubber&) = delete;
 
   const ScrubOptions& options() const;
-  Engine engine() const;  // the engine in use: never kAuto
+  Engine engine() const;  // the engine chosen: never kAuto
+  // "hyperscan" or "hash": what serves the literals once compiling is done.
+  std::string_view literal_engine() const;
+  // Blocks until a background compile has finished (at once if none).
+  void WaitUntilCompiled() const;
+  // True while a background compile is still running.
+  bool compile_pending() const;
+  // Why the background compile failed, if it did; streams then stay on
+  // the hash engine, with the same output.
+  Status background_status() const;
   size_t secrets_loaded() const;
   const std::vector<SkippedSecret>& skipped() const;
-  size_t literal_count() const;     // distinct literals, variants included
+  size_t literal_count() const;  // distinct literals, variants included
   size_t max_literal_length() const;
 
   class Impl;

@@ -40,14 +40,18 @@ inline Status InvalidArgument(std::string message) {
 inline Status InvalidInput(std::string message) {
   return {StatusCode::kInvalidInput, std::move(message)};
 }
-inline Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
-inline Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+inline Status IoError(std::string message) {
+  return {StatusCode::kIoError, std::move(message)};
+}
+inline Status Internal(std::string message) {
+  return {StatusCode::kInternal, std::move(message)};
+}
 
 // Result<T> holds either a T or a non-ok Status.
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }

@@ -35,11 +35,11 @@ class ByteSink {
 struct ScrubStats {
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
-  uint64_t redactions = 0;                    // merged intervals written as masks
-  std::map<std::string, uint64_t> by_id;      // redactions by label id
-  uint64_t forced_releases = 0;               // held bytes released by Release()
-  uint64_t masks_added = 0;                   // ::add-mask:: values taken
-  std::vector<SkippedSecret> masks_skipped;   // ::add-mask:: values too short
+  uint64_t redactions = 0;                   // merged intervals written as masks
+  std::map<std::string, uint64_t> by_id;     // redactions by label id
+  uint64_t forced_releases = 0;              // held bytes released by Release()
+  uint64_t masks_added = 0;                  // ::add-mask:: values taken
+  std::vector<SkippedSecret> masks_skipped;  // ::add-mask:: values too short
 
   void Merge(const ScrubStats& other);
 };
@@ -83,7 +83,8 @@ class StreamScrubber {
 
 // Scrubs a whole input in one call with a StreamScrubber (one Write, then
 // Finish). Convenience for tests and small inputs.
-Result<std::string> ScrubString(std::shared_ptr<const Scrubber> scrubber, std::string_view input,
+Result<std::string> ScrubString(std::shared_ptr<const Scrubber> scrubber,
+                                std::string_view input,
                                 ScrubStats* stats = nullptr);
 
 }  // namespace scrubber

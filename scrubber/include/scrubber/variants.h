@@ -56,7 +56,8 @@ struct VariantLiteral {
 // the raw bytes first, then each variant that differs from the raw form.
 // Literals shorter than `min_length` are dropped; duplicates appear once.
 // See DESIGN §2 for the exact forms.
-std::vector<VariantLiteral> EncodeVariants(std::string_view secret, VariantMask mask,
+std::vector<VariantLiteral> EncodeVariants(std::string_view secret,
+                                           VariantMask mask,
                                            size_t min_length);
 
 }  // namespace scrubber

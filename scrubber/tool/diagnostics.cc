@@ -20,7 +20,9 @@ void Emit(std::string_view kind, std::string_view message) {
 
 }  // namespace
 
-void Diagnostics::Error(std::string_view message) const { Emit("", message); }
+void Diagnostics::Error(std::string_view message) const {
+  Emit("", message);
+}
 
 void Diagnostics::Warning(std::string_view message) const {
   if (verbosity_ >= Verbosity::kNormal) {

@@ -7,19 +7,25 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
-#include "report.h"
 #include "scrubber/io/fd_io.h"
+
+#include "report.h"
 
 namespace scrubber::tool {
 namespace {
 
 // Scrubs one input. Returns false when scrub must stop (output gone or
 // failing); `input_failed` is set when only this input failed.
-bool ScrubInput(const std::string& name, const std::shared_ptr<const Scrubber>& scrubber,
-                const io::PumpOptions& pump, io::FdSink* out, ScrubStats* total,
-                bool* input_failed, const Diagnostics& diag) {
+bool ScrubInput(const std::string& name,
+                const std::shared_ptr<const Scrubber>& scrubber,
+                const io::PumpOptions& pump,
+                io::FdSink* out,
+                ScrubStats* total,
+                bool* input_failed,
+                const Diagnostics& diag) {
   bool is_stdin = name == "-";
   int fd = is_stdin ? STDIN_FILENO : ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -79,16 +85,24 @@ int RunFilter(const RawOptions& raw, const Diagnostics& diag) {
   if (out.broken_pipe()) {
     return kExitOk;  // the reader went away: a normal end for a filter
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!raw.report.empty() &&
       !WriteReport(raw.report, ReportJson(**scrubber, total, seconds), diag)) {
     failed = true;
   }
+  int code = kExitOk;
   if (failed) {
-    return kExitRuntime;
+    code = kExitRuntime;
+  } else if (raw.fail_on_redact && total.redactions > 0) {
+    code = kExitRedacted;
   }
-  return raw.fail_on_redact && total.redactions > 0 ? kExitRedacted : kExitOk;
+  if ((*scrubber)->compile_pending()) {
+    // The input ended before the background Hyperscan compile did: it is
+    // no longer needed, and destroying the Scrubber would wait for it.
+    (void)out.Flush();
+    std::_Exit(code);
+  }
+  return code;
 }
 
 }  // namespace scrubber::tool

@@ -3,13 +3,13 @@
 // status from DESIGN §3.
 #include <signal.h>
 
-#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "diagnostics.h"
 #include "filter_command.h"
 #include "options.h"
 #include "scrubber_config.h"
+#include <CLI/CLI.hpp>
 
 namespace {
 

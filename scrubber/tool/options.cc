@@ -1,22 +1,28 @@
 // Option declarations and validation for `scrub`.
 #include "options.h"
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <string>
 
 #include "scrubber/io/secret_sources.h"
 
+#include <CLI/CLI.hpp>
+
 namespace scrubber::tool {
 
 void AddScrubOptions(CLI::App* app, RawOptions* raw) {
+  // Each occurrence of a repeatable option takes exactly one value, so that
+  // `--secret-file s.txt build.log` leaves build.log as an input.
   app->add_option("--secret-file", raw->secret_files, "File with one secret per line")
-      ->type_name("PATH");
+      ->type_name("PATH")
+      ->allow_extra_args(false);
   app->add_option("--secrets-json", raw->secrets_json,
                   "JSON array of secrets, or object of name to secret")
-      ->type_name("PATH");
+      ->type_name("PATH")
+      ->allow_extra_args(false);
   app->add_option("--secret-env", raw->secret_envs, "Environment variable holding a secret")
-      ->type_name("NAME");
+      ->type_name("NAME")
+      ->allow_extra_args(false);
   app->add_flag("--secrets-from-env", raw->secrets_from_env,
                 "Take every variable whose name looks secret (*TOKEN*, *PASSWORD*, ...)");
   app->add_option("--mask", raw->mask, "Text written for each redaction (default ***)");
@@ -88,8 +94,7 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
   if (!compiled.ok()) {
     return compiled.status();
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Scrubber& scrubber = **compiled;
   for (const SkippedSecret& skip : scrubber.skipped()) {
     std::string who = skip.name.empty() ? "a secret" : "secret '" + skip.name + "'";
@@ -97,8 +102,10 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
                  " bytes, shorter than --min-secret-length " +
                  std::to_string(options.min_secret_length) + "; not used");
   }
-  diag.Info("engine " + std::string(EngineName(scrubber.engine())) + ": " +
-            std::to_string(scrubber.secrets_loaded()) + " secrets, " +
+  diag.Info("engine " + std::string(EngineName(scrubber.engine())) + " (literals on " +
+            std::string(scrubber.literal_engine()) +
+            (scrubber.compile_pending() ? ", compiling in the background" : "") +
+            "): " + std::to_string(scrubber.secrets_loaded()) + " secrets, " +
             std::to_string(scrubber.literal_count()) + " literals, compiled in " +
             std::to_string(seconds) + " s");
   return compiled;

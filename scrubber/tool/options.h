@@ -7,9 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "diagnostics.h"
 #include "scrubber/scrubber.h"
 #include "scrubber/status.h"
+
+#include "diagnostics.h"
 
 namespace CLI {
 class App;

@@ -4,9 +4,10 @@
 
 #include <string>
 
-#include "diagnostics.h"
 #include "scrubber/scrubber.h"
 #include "scrubber/stream_scrubber.h"
+
+#include "diagnostics.h"
 
 namespace scrubber::tool {
 

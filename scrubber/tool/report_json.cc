@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "report.h"
+#include <nlohmann/json.hpp>
 
 namespace scrubber::tool {
 
@@ -30,6 +30,7 @@ std::string ReportJson(const Scrubber& scrubber, const ScrubStats& stats, double
       {"masks_added", stats.masks_added},
       {"masks_skipped", stats.masks_skipped.size()},
       {"engine", EngineName(scrubber.engine())},
+      {"literal_engine", scrubber.literal_engine()},
       {"forced_releases", stats.forced_releases},
       {"seconds", seconds},
   };

@@ -36,14 +36,17 @@ class FdSink final : public ByteSink {
 };
 
 struct PumpOptions {
-  int hold_ms = 250;          // release a held partial match after this much quiet; <= 0: never
+  int hold_ms = 250;  // release a held partial match after this much quiet; <= 0: never
   size_t read_size = 256 * 1024;
 };
 
 // Reads `fd` (named `name` in messages) to its end through `stream` into
 // `sink`, flushing the sink after every read so that output is live. Does
 // not call stream->Finish(). Errors name the input or the output.
-Status PumpFd(int fd, std::string_view name, StreamScrubber* stream, FdSink* sink,
+Status PumpFd(int fd,
+              std::string_view name,
+              StreamScrubber* stream,
+              FdSink* sink,
               const PumpOptions& options);
 
 }  // namespace scrubber::io

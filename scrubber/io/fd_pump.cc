@@ -14,11 +14,15 @@ namespace {
 
 constexpr size_t kSinkBuffer = 64 * 1024;
 
-std::string ErrnoText(int err) { return std::strerror(err); }
+std::string ErrnoText(int err) {
+  return std::strerror(err);
+}
 
 }  // namespace
 
-FdSink::~FdSink() { (void)Flush(); }
+FdSink::~FdSink() {
+  (void)Flush();
+}
 
 Status FdSink::WriteAll(std::string_view bytes) {
   while (!bytes.empty()) {
@@ -66,7 +70,10 @@ Status FdSink::Flush() {
   return s;
 }
 
-Status PumpFd(int fd, std::string_view name, StreamScrubber* stream, FdSink* sink,
+Status PumpFd(int fd,
+              std::string_view name,
+              StreamScrubber* stream,
+              FdSink* sink,
               const PumpOptions& options) {
   std::vector<char> buffer(options.read_size);
   while (true) {

@@ -266,19 +266,6 @@ const ScrubStats& StreamScrubber::stats() const {
   return impl_->stats();
 }
 
-namespace {
-
-class StringSink final : public ByteSink {
- public:
-  Status Write(std::string_view bytes) override {
-    out.append(bytes);
-    return Status::Ok();
-  }
-  std::string out;
-};
-
-}  // namespace
-
 Result<std::string> ScrubString(std::shared_ptr<const Scrubber> scrubber,
                                 std::string_view input,
                                 ScrubStats* stats) {

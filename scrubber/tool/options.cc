@@ -33,7 +33,7 @@ void AddScrubOptions(CLI::App* app, RawOptions* raw) {
                   "xml,shell,lines");
   app->add_option("--min-secret-length", raw->min_secret_length,
                   "Ignore shorter secrets and variants (default 4)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   app->add_option("--engine", raw->engine, "auto, hyperscan or re2 (default auto)");
   app->add_option("--hold-ms", raw->hold_ms,
                   "Release a held partial match after this many ms of quiet (default 250)")

@@ -169,3 +169,20 @@ TEST(LooksLikeSecretName, MatchesMarkersCaseInsensitively) {
 
 }  // namespace
 }  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+// simdjson's atom errors name the letter the bad token starts with; for an
+// unquoted secret that is the secret's first byte, so it must not show.
+TEST(SecretSetJsonErrors, InvalidJsonMessageQuotesNothingFromTheInput) {
+  for (std::string_view doc : {R"({"A": tRUE-secret})", R"(["x", fALSE])", R"([nope])"}) {
+    SecretSet set;
+    Status s = set.AddJson(doc, "secrets.json");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.message(), "secrets.json: not valid JSON") << doc;
+  }
+}
+
+}  // namespace
+}  // namespace scrubber

@@ -15,14 +15,7 @@
 
 namespace scrubber::testing {
 
-class StringSink final : public ByteSink {
- public:
-  Status Write(std::string_view bytes) override {
-    out.append(bytes);
-    return Status::Ok();
-  }
-  std::string out;
-};
+using scrubber::StringSink;
 
 inline std::vector<Engine> TestEngines() {
   std::vector<Engine> engines = {Engine::kRe2};

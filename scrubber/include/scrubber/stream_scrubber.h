@@ -30,6 +30,16 @@ class ByteSink {
   virtual Status Write(std::string_view bytes) = 0;
 };
 
+// A ByteSink that appends to a string it owns.
+class StringSink final : public ByteSink {
+ public:
+  Status Write(std::string_view bytes) override {
+    out.append(bytes);
+    return Status::Ok();
+  }
+  std::string out;
+};
+
 // Counters for the report. Never holds a secret: ids are rule ids or secret
 // names ("secret" for an unnamed one).
 struct ScrubStats {

@@ -132,7 +132,7 @@ TEST(SecretSetJson, SyntaxErrorSaysNotValidJson) {
   SecretSet set;
   const Status status = set.AddJson("[\"abc\",", "s.json");
   ASSERT_FALSE(status.ok());
-  EXPECT_TRUE(status.message().starts_with("s.json: not valid JSON (")) << status.message();
+  EXPECT_EQ(status.message(), "s.json: not valid JSON");
 }
 
 TEST(SecretSetEnvironment, AddsSecretLookingNamesWithValues) {

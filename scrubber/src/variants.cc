@@ -16,6 +16,7 @@
 #include "scrubber/variants.h"
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -264,6 +265,25 @@ std::optional<std::string> JsonEscapeAsciiOnly(std::string_view secret) {
   return out;
 }
 
+// The same JSON escape with every \uxxxx in upper-case hex, as some
+// encoders (Java's, .NET's) write it.
+std::string UpperCaseUnicodeEscapes(std::string escaped) {
+  for (size_t i = 0; i + 1 < escaped.size(); ++i) {
+    if (escaped[i] != '\\') {
+      continue;
+    }
+    if (escaped[i + 1] == 'u') {
+      for (size_t k = i + 2; k < i + 6 && k < escaped.size(); ++k) {
+        escaped[k] = static_cast<char>(std::toupper(static_cast<unsigned char>(escaped[k])));
+      }
+      i += 5;
+    } else {
+      ++i;  // the escaped character, which may itself be a backslash
+    }
+  }
+  return escaped;
+}
+
 // XML/HTML entity escape; `apos` is the entity written for a single quote.
 std::string XmlEscape(std::string_view secret, std::string_view apos) {
   std::string out;
@@ -442,10 +462,13 @@ std::vector<VariantLiteral> EncodeVariants(std::string_view secret,
     out.Add(VariantKind::kPercent, PercentEncode(secret, kUpperHex, /*form=*/true));
   }
   if (mask.Has(VariantKind::kJson)) {
-    out.Add(VariantKind::kJson, JsonEscape(secret, /*escape_slash=*/false));
+    std::string escaped = JsonEscape(secret, /*escape_slash=*/false);
+    out.Add(VariantKind::kJson, escaped);
     out.Add(VariantKind::kJson, JsonEscape(secret, /*escape_slash=*/true));
+    out.Add(VariantKind::kJson, UpperCaseUnicodeEscapes(std::move(escaped)));
     if (std::optional<std::string> ascii = JsonEscapeAsciiOnly(secret)) {
-      out.Add(VariantKind::kJson, std::move(*ascii));
+      out.Add(VariantKind::kJson, *ascii);
+      out.Add(VariantKind::kJson, UpperCaseUnicodeEscapes(std::move(*ascii)));
     }
   }
   if (mask.Has(VariantKind::kXml)) {

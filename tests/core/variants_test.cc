@@ -183,13 +183,15 @@ TEST(PercentVariants, HexDigitsOnlyGiveOneForm) {
   EXPECT_EQ(percent, (std::vector<std::string>{"ab%20cd", "ab+cd"}));
 }
 
-TEST(JsonVariants, PlainSlashAndAsciiOnlyForms) {
+TEST(JsonVariants, PlainSlashAsciiOnlyAndUpperCaseHexForms) {
   const std::string secret = "p\"q\\r/s\x01t\x7f\t\xc3\xa9\xf0\x9f\x98\x80";
   const auto json = LiteralsOfKind(EncodeVariants(secret, kAll, 4), VariantKind::kJson);
   EXPECT_EQ(json, (std::vector<std::string>{
                       "p\\\"q\\\\r/s\\u0001t\\u007f\\t\xc3\xa9\xf0\x9f\x98\x80",
                       "p\\\"q\\\\r\\/s\\u0001t\\u007f\\t\xc3\xa9\xf0\x9f\x98\x80",
+                      "p\\\"q\\\\r/s\\u0001t\\u007F\\t\xc3\xa9\xf0\x9f\x98\x80",
                       "p\\\"q\\\\r/s\\u0001t\\u007f\\t\\u00e9\\ud83d\\ude00",
+                      "p\\\"q\\\\r/s\\u0001t\\u007F\\t\\u00E9\\uD83D\\uDE00",
                   }));
 }
 
@@ -362,6 +364,21 @@ TEST(ParseVariantList, UnknownOrEmptyIsInvalidArgument) {
     ASSERT_FALSE(result.ok()) << "'" << bad << "'";
     EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
   }
+}
+
+}  // namespace
+}  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+TEST(JsonVariants, UpperCaseUnicodeEscapesAreAlsoCovered) {
+  // ESC and e-acute, as Java and .NET encoders write them.
+  auto literals = EncodeVariants("k\x1b-caf\xc3\xa9-\\u", VariantMask::All(), 4);
+  EXPECT_TRUE(HasLiteral(literals, "k\\u001b-caf\xc3\xa9-\\\\u"));
+  EXPECT_TRUE(HasLiteral(literals, "k\\u001B-caf\xc3\xa9-\\\\u"));
+  EXPECT_TRUE(HasLiteral(literals, "k\\u001b-caf\\u00e9-\\\\u"));
+  EXPECT_TRUE(HasLiteral(literals, "k\\u001B-caf\\u00E9-\\\\u"));
 }
 
 }  // namespace

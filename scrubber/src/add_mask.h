@@ -22,6 +22,8 @@ inline constexpr size_t kMaxAddMaskValue = 64 * 1024;
 // with %25, %0D and %0A unescaped.
 std::string DecodeAddMaskValue(std::string_view raw);
 
+// LIMITATION(add-mask-scope): a value masks what follows it in this stream
+// only, from the first kMaxAddMaskValue bytes of its line.
 class AddMaskFilter {
  public:
   class Output {

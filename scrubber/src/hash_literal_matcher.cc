@@ -124,6 +124,8 @@ void HashLiteralMatcher::FindAll(std::string_view window,
   const uint32_t bits = bits_;
   size_t p = from;
   if (short_ids_.empty()) {
+    // LIMITATION(hash-engine-throughput): every position is probed; sampling
+    // every k-th position with k fingerprints per literal would skip most.
     // Hot loop: one load, multiply and byte test per position; a hit (a few
     // percent of positions) goes to the bucket.
     for (; p + 4 <= n; ++p) {

@@ -113,6 +113,8 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
     return status_;
   }
 
+  // LIMITATION(forced-release): bytes released here are written as they are;
+  // a secret they begin is masked only from this point on.
   Status Release() {
     if (held() > 0) {
       ++stats_.forced_releases;

@@ -1,6 +1,5 @@
 // HashLiteralMatcher: see the header for the idea. The scan loop is the hot
-// path of the portable engine: one unaligned load, a multiply and a bit
-// test per byte; everything else happens only on a fingerprint hit.
+// path of the portable engine; everything but the probe happens on a hit.
 #include "hash_literal_matcher.h"
 
 #include <algorithm>
@@ -10,15 +9,19 @@
 namespace scrubber {
 namespace {
 
+// Offsets 0 .. kMaxStride-1 are indexed: more would grow the table for
+// little gain.
+constexpr uint32_t kMaxStride = 16;
+
 class HashScanner final : public LiteralScanner {
  public:
   explicit HashScanner(const HashLiteralMatcher* matcher) : matcher_(matcher) {}
   Status Scan(std::string_view window,
               uint64_t base,
-              uint64_t fresh,
+              uint64_t /*fresh*/,
               std::vector<LiteralMatch>* out) override {
-    (void)fresh;  // stateless: the window always starts where a match may start
-    matcher_->FindAll(window, 0, base, out);
+    // Stateless: the window always starts where a match may start.
+    matcher_->FindAll(window, base, out);
     return Status::Ok();
   }
 
@@ -30,21 +33,34 @@ class HashScanner final : public LiteralScanner {
 
 HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table) {
   size_t n = table->size();
-  // About 32 one-byte slots per literal (3% of slots set) and 4 buckets
-  // per literal; at most 4 MiB of slots.
-  bits_ = std::clamp<uint32_t>(std::bit_width(n * 32), 12, 22);
+  size_t min_long = SIZE_MAX;
+  for (uint32_t id = 0; id < n; ++id) {
+    if (table->length(id) >= 4) {
+      min_long = std::min<size_t>(min_long, table->length(id));
+    }
+  }
+  stride_ = min_long == SIZE_MAX ? 0 : std::min<uint32_t>(min_long - 3, kMaxStride);
+  size_t windows = 0;
+  for (uint32_t id = 0; id < n; ++id) {
+    windows += table->length(id) >= 4 ? stride_ : 0;
+  }
+  // About 16 one-byte slots per window (6% of slots set), 2 buckets per
+  // window; at most 4 MiB of slots.
+  bits_ = std::clamp<uint32_t>(std::bit_width(windows * 16), 12, 22);
   slots_.assign(size_t{1} << bits_, 0);
   size_t buckets = size_t{1} << (bits_ - 3);
   bucket_start_.assign(buckets + 1, 0);
-  std::vector<uint32_t> short_count(256, 0);
+  std::array<uint32_t, 256> short_count{};
   for (uint32_t id = 0; id < n; ++id) {
     std::string_view lit = table->literal(id);
-    if (lit.size() >= 4) {
-      uint32_t h = Fingerprint4(lit.data(), bits_);
+    if (lit.size() < 4) {
+      ++short_count[static_cast<unsigned char>(lit[0])];
+      continue;
+    }
+    for (uint32_t j = 0; j < stride_; ++j) {
+      uint32_t h = Fingerprint4(lit.data() + j, bits_);
       slots_[h] = 1;
       ++bucket_start_[(h >> 3) + 1];
-    } else {
-      ++short_count[static_cast<unsigned char>(lit[0])];
     }
   }
   for (size_t b = 0; b < buckets; ++b) {
@@ -60,13 +76,15 @@ HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table
   std::copy(short_start_.begin(), short_start_.end() - 1, short_fill.begin());
   for (uint32_t id = 0; id < n; ++id) {
     std::string_view lit = table->literal(id);
-    if (lit.size() >= 4) {
-      uint32_t h = Fingerprint4(lit.data(), bits_);
-      uint32_t key = 0;
-      std::memcpy(&key, lit.data(), 4);
-      entries_[fill[h >> 3]++] = {key, id};
-    } else {
+    if (lit.size() < 4) {
       short_ids_[short_fill[static_cast<unsigned char>(lit[0])]++] = id;
+      continue;
+    }
+    for (uint32_t j = 0; j < stride_; ++j) {
+      uint32_t h = Fingerprint4(lit.data() + j, bits_);
+      uint32_t key = 0;
+      std::memcpy(&key, lit.data() + j, 4);
+      entries_[fill[h >> 3]++] = {key, (id << kOffsetBits) | j};
     }
   }
 }
@@ -80,22 +98,28 @@ size_t HashLiteralMatcher::MemoryBytes() const {
          short_ids_.capacity() * 4;
 }
 
-void HashLiteralMatcher::CheckBucket(const char* p,
-                                     size_t avail,
+void HashLiteralMatcher::CheckBucket(std::string_view window,
+                                     size_t p,
                                      uint32_t h,
-                                     uint64_t offset,
+                                     uint64_t base,
                                      std::vector<LiteralMatch>* out) const {
   uint32_t key = 0;
-  std::memcpy(&key, p, 4);
+  std::memcpy(&key, window.data() + p, 4);
   uint32_t bucket = h >> 3;
   for (uint32_t e = bucket_start_[bucket]; e < bucket_start_[bucket + 1]; ++e) {
     if (entries_[e].key != key) {
       continue;
     }
-    uint32_t id = entries_[e].id;
-    uint32_t len = table_->length(id);
-    if (len <= avail && std::memcmp(p + 4, table_->literal(id).data() + 4, len - 4) == 0) {
-      out->push_back({offset, offset + len, id});
+    uint32_t id = entries_[e].id_and_offset >> kOffsetBits;
+    uint32_t offset = entries_[e].id_and_offset & ((1U << kOffsetBits) - 1);
+    if (offset > p) {
+      continue;  // would start before the window
+    }
+    size_t start = p - offset;
+    std::string_view lit = table_->literal(id);
+    if (lit.size() <= window.size() - start &&
+        std::memcmp(window.data() + start, lit.data(), lit.size()) == 0) {
+      out->push_back({base + start, base + start + lit.size(), id});
     }
   }
 }
@@ -115,35 +139,26 @@ void HashLiteralMatcher::CheckShort(const char* p,
 }
 
 void HashLiteralMatcher::FindAll(std::string_view window,
-                                 size_t from,
                                  uint64_t base,
                                  std::vector<LiteralMatch>* out) const {
   const char* data = window.data();
   size_t n = window.size();
-  const uint8_t* map = slots_.data();
-  const uint32_t bits = bits_;
-  size_t p = from;
-  if (short_ids_.empty()) {
-    // LIMITATION(hash-engine-throughput): every position is probed; sampling
-    // every k-th position with k fingerprints per literal would skip most.
-    // Hot loop: one load, multiply and byte test per position; a hit (a few
-    // percent of positions) goes to the bucket.
-    for (; p + 4 <= n; ++p) {
+  if (stride_ > 0 && n >= 4) {
+    // Every run of `stride_` window starts holds one probe: positions
+    // stride-1, 2*stride-1, ... up to the last 4-byte window.
+    const uint8_t* map = slots_.data();
+    const uint32_t bits = bits_;
+    for (size_t p = stride_ - 1; p + 4 <= n; p += stride_) {
       uint32_t h = Fingerprint4(data + p, bits);
       if (map[h] != 0) [[unlikely]] {
-        CheckBucket(data + p, n - p, h, base + p, out);
+        CheckBucket(window, p, h, base, out);
       }
     }
-    return;
   }
-  for (; p < n; ++p) {
-    if (p + 4 <= n) {
-      uint32_t h = Fingerprint4(data + p, bits);
-      if (map[h] != 0) {
-        CheckBucket(data + p, n - p, h, base + p, out);
-      }
+  if (!short_ids_.empty()) {
+    for (size_t p = 0; p < n; ++p) {
+      CheckShort(data + p, n - p, base + p, out);
     }
-    CheckShort(data + p, n - p, base + p, out);
   }
 }
 

@@ -1,10 +1,18 @@
-// HashLiteralMatcher: the portable literal engine (no Hyperscan). Every
-// literal of 4 bytes or more is keyed by a fingerprint of its first 4 bytes;
-// the scan probes a byte map of fingerprints at each position and verifies
-// the few candidates that pass with memcmp. Literals under 4 bytes (only
-// with --min-secret-length below 4) go through a first-byte table. Building
-// it is linear in the literals, so it also serves sets too large to compile
-// quickly with Hyperscan and the ::add-mask:: values added mid-stream.
+// HashLiteralMatcher: the portable literal engine (no Hyperscan).
+//
+// The idea: if every literal is at least L bytes long, any occurrence of
+// one covers S = L - 3 consecutive positions at which a 4-byte window lies
+// wholly inside it. So the scan needs to look only at every S-th position
+// of the text, provided each literal is indexed by the fingerprints of its
+// 4-byte windows at offsets 0 .. S-1. A probe is a load, a multiply and a
+// byte test; a hit (a few percent of probes) yields candidate starts
+// (position minus offset) that memcmp confirms. With secrets of 20 bytes or
+// more, S is 16 and the scan touches one position in sixteen.
+//
+// Literals under 4 bytes (only with --min-secret-length below 4) go through
+// a first-byte table at every position. Building is linear in the literals,
+// so this engine also serves sets too large to compile quickly with
+// Hyperscan and the ::add-mask:: values added mid-stream.
 #ifndef SCRUBBER_SRC_HASH_LITERAL_MATCHER_H_
 #define SCRUBBER_SRC_HASH_LITERAL_MATCHER_H_
 
@@ -25,22 +33,23 @@ class HashLiteralMatcher final : public LiteralMatcher {
   Result<std::unique_ptr<LiteralScanner>> NewScanner() const override;
   size_t MemoryBytes() const override;
 
-  // Appends every occurrence of a literal that starts in `window` at or
-  // after `from` and ends within it; offsets are `base` + position.
-  void FindAll(std::string_view window,
-               size_t from,
-               uint64_t base,
-               std::vector<LiteralMatch>* out) const;
+  // Appends every occurrence of a literal that starts in `window` and ends
+  // within it; offsets are `base` + position.
+  void FindAll(std::string_view window, uint64_t base, std::vector<LiteralMatch>* out) const;
+
+  // Positions between probes (S above); 0 when no literal has 4 bytes.
+  uint32_t stride() const { return stride_; }
 
  private:
+  static constexpr uint32_t kOffsetBits = 5;  // offsets within a literal < 32
   struct Entry {
-    uint32_t key;  // the literal's first 4 bytes
-    uint32_t id;
+    uint32_t key;            // the 4 bytes of the window
+    uint32_t id_and_offset;  // literal id << kOffsetBits | window offset
   };
-  void CheckBucket(const char* p,
-                   size_t avail,
+  void CheckBucket(std::string_view window,
+                   size_t p,
                    uint32_t h,
-                   uint64_t offset,
+                   uint64_t base,
                    std::vector<LiteralMatch>* out) const;
   void CheckShort(const char* p,
                   size_t avail,
@@ -48,8 +57,9 @@ class HashLiteralMatcher final : public LiteralMatcher {
                   std::vector<LiteralMatch>* out) const;
 
   const LiteralTable* table_;
+  uint32_t stride_ = 0;
   uint32_t bits_ = 12;
-  std::vector<uint8_t> slots_;          // nonzero where some literal's fingerprint lands
+  std::vector<uint8_t> slots_;          // nonzero where some window's fingerprint lands
   std::vector<uint32_t> bucket_start_;  // CSR over buckets h >> 3
   std::vector<Entry> entries_;
   std::array<uint32_t, 257> short_start_{};  // CSR over the first byte

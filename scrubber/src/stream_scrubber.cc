@@ -59,7 +59,7 @@ class DynamicLiterals {
             std::vector<LiteralMatch>* scratch,
             std::vector<Redaction>* out) const {
     scratch->clear();
-    matcher_->FindAll(window, 0, base, scratch);
+    matcher_->FindAll(window, base, scratch);
     for (const LiteralMatch& m : *scratch) {
       if (m.start >= active_from_[m.literal]) {
         out->push_back({m.start, m.end, m.end, kAddMaskLabel, true});

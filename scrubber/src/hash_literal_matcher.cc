@@ -44,11 +44,12 @@ HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table
   for (uint32_t id = 0; id < n; ++id) {
     windows += table->length(id) >= 4 ? stride_ : 0;
   }
-  // About 16 one-byte slots per window (6% of slots set), 2 buckets per
-  // window; at most 4 MiB of slots.
-  bits_ = std::clamp<uint32_t>(std::bit_width(windows * 16), 12, 22);
-  slots_.assign(size_t{1} << bits_, 0);
-  size_t buckets = size_t{1} << (bits_ - 3);
+  // About 16 filter bits per window (6% set) and one to four windows per
+  // bucket; the filter stays within 8 MiB.
+  bits_ = std::clamp<uint32_t>(std::bit_width(windows * 16), 12, 26);
+  filter_.assign((size_t{1} << bits_) / 64, 0);
+  bucket_shift_ = bits_ - std::clamp<uint32_t>(std::bit_width(windows) - 1, 8, bits_);
+  size_t buckets = size_t{1} << (bits_ - bucket_shift_);
   bucket_start_.assign(buckets + 1, 0);
   std::array<uint32_t, 256> short_count{};
   for (uint32_t id = 0; id < n; ++id) {
@@ -59,15 +60,14 @@ HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table
     }
     for (uint32_t j = 0; j < stride_; ++j) {
       uint32_t h = Fingerprint4(lit.data() + j, bits_);
-      slots_[h] = 1;
-      ++bucket_start_[(h >> 3) + 1];
+      filter_[h >> 6] |= uint64_t{1} << (h & 63);
+      ++bucket_start_[(h >> bucket_shift_) + 1];
     }
   }
   for (size_t b = 0; b < buckets; ++b) {
     bucket_start_[b + 1] += bucket_start_[b];
   }
   entries_.resize(bucket_start_[buckets]);
-  std::vector<uint32_t> fill(bucket_start_.begin(), bucket_start_.end() - 1);
   for (size_t c = 0; c < 256; ++c) {
     short_start_[c + 1] = short_start_[c] + short_count[c];
   }
@@ -84,9 +84,12 @@ HashLiteralMatcher::HashLiteralMatcher(const LiteralTable* table) : table_(table
       uint32_t h = Fingerprint4(lit.data() + j, bits_);
       uint32_t key = 0;
       std::memcpy(&key, lit.data() + j, 4);
-      entries_[fill[h >> 3]++] = {key, (id << kOffsetBits) | j};
+      // bucket_start_[b] serves as bucket b's cursor, ending at b+1's start.
+      entries_[bucket_start_[h >> bucket_shift_]++] = {key, (id << kOffsetBits) | j};
     }
   }
+  std::copy_backward(bucket_start_.begin(), bucket_start_.end() - 1, bucket_start_.end());
+  bucket_start_[0] = 0;
 }
 
 Result<std::unique_ptr<LiteralScanner>> HashLiteralMatcher::NewScanner() const {
@@ -94,7 +97,7 @@ Result<std::unique_ptr<LiteralScanner>> HashLiteralMatcher::NewScanner() const {
 }
 
 size_t HashLiteralMatcher::MemoryBytes() const {
-  return slots_.capacity() + bucket_start_.capacity() * 4 + entries_.capacity() * 8 +
+  return filter_.capacity() * 8 + bucket_start_.capacity() * 4 + entries_.capacity() * 8 +
          short_ids_.capacity() * 4;
 }
 
@@ -105,7 +108,7 @@ void HashLiteralMatcher::CheckBucket(std::string_view window,
                                      std::vector<LiteralMatch>* out) const {
   uint32_t key = 0;
   std::memcpy(&key, window.data() + p, 4);
-  uint32_t bucket = h >> 3;
+  uint32_t bucket = h >> bucket_shift_;
   for (uint32_t e = bucket_start_[bucket]; e < bucket_start_[bucket + 1]; ++e) {
     if (entries_[e].key != key) {
       continue;
@@ -146,11 +149,11 @@ void HashLiteralMatcher::FindAll(std::string_view window,
   if (stride_ > 0 && n >= 4) {
     // Every run of `stride_` window starts holds one probe: positions
     // stride-1, 2*stride-1, ... up to the last 4-byte window.
-    const uint8_t* map = slots_.data();
+    const uint64_t* filter = filter_.data();
     const uint32_t bits = bits_;
     for (size_t p = stride_ - 1; p + 4 <= n; p += stride_) {
       uint32_t h = Fingerprint4(data + p, bits);
-      if (map[h] != 0) [[unlikely]] {
+      if ((filter[h >> 6] >> (h & 63)) & 1U) [[unlikely]] {
         CheckBucket(window, p, h, base, out);
       }
     }

@@ -5,7 +5,7 @@
 // wholly inside it. So the scan needs to look only at every S-th position
 // of the text, provided each literal is indexed by the fingerprints of its
 // 4-byte windows at offsets 0 .. S-1. A probe is a load, a multiply and a
-// byte test; a hit (a few percent of probes) yields candidate starts
+// bit test; a hit (a few percent of probes) yields candidate starts
 // (position minus offset) that memcmp confirms. With secrets of 20 bytes or
 // more, S is 16 and the scan touches one position in sixteen.
 //
@@ -59,8 +59,9 @@ class HashLiteralMatcher final : public LiteralMatcher {
   const LiteralTable* table_;
   uint32_t stride_ = 0;
   uint32_t bits_ = 12;
-  std::vector<uint8_t> slots_;          // nonzero where some window's fingerprint lands
-  std::vector<uint32_t> bucket_start_;  // CSR over buckets h >> 3
+  uint32_t bucket_shift_ = 3;
+  std::vector<uint64_t> filter_;        // bit set where some window's fingerprint lands
+  std::vector<uint32_t> bucket_start_;  // CSR over buckets h >> bucket_shift_
   std::vector<Entry> entries_;
   std::array<uint32_t, 257> short_start_{};  // CSR over the first byte
   std::vector<uint32_t> short_ids_;

@@ -25,7 +25,9 @@
 namespace scrubber {
 
 enum class Engine {
-  kAuto,       // Hyperscan where the library is built in and the CPU supports it
+  kAuto,       // Hyperscan where the library is built in and the CPU supports it; literal
+               // sets whose literals are all 11 bytes or longer go to the hash index,
+               // which scans them faster
   kHyperscan,  // Hyperscan streaming databases
   kRe2,        // no Hyperscan: the portable engines (hash index for literals, RE2 for rules)
 };

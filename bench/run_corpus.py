@@ -44,7 +44,7 @@ def parse_args():
   p.add_argument("--rg", default="rg", help="ripgrep binary (default rg)")
   p.add_argument("-r", "--repeats", type=int, default=5,
                  help="timed runs of each tool, and of each setup case (default 5)")
-  p.add_argument("--engines", default="hyperscan,re2", help="scrub engines (default both)")
+  p.add_argument("--engines", default="auto,hyperscan,re2", help="scrub engines (default all three)")
   p.add_argument("--setup-counts", default=None,
                  help="secret counts for the setup timing (default: those make_corpus wrote)")
   p.add_argument("--large-count", type=int, default=None,

@@ -185,7 +185,19 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
     return s;
   }
 
+  // AddMaskFilter::Output: a value from a command line of this stream.
   Status AddMask(std::string_view value) override {
+    if (listener_) {
+      listener_(value);
+    }
+    return AddValue(value);
+  }
+
+  void set_mask_listener(std::function<void(std::string_view)> listener) {
+    listener_ = std::move(listener);
+  }
+
+  Status AddValue(std::string_view value) {
     if (value.size() < s_.options.min_secret_length) {
       stats_.masks_skipped.push_back({"add-mask", "::add-mask:: line", value.size()});
       return Status::Ok();
@@ -240,6 +252,7 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
   Status status_;
   ScrubStats stats_;
   bool upgraded_ = false;
+  std::function<void(std::string_view)> listener_;
 };
 
 StreamScrubber::StreamScrubber(std::shared_ptr<const Scrubber> scrubber, ByteSink* sink)
@@ -257,6 +270,12 @@ Status StreamScrubber::Release() {
 }
 Status StreamScrubber::Finish() {
   return impl_->Finish();
+}
+Status StreamScrubber::AddMask(std::string_view value) {
+  return impl_->AddValue(value);
+}
+void StreamScrubber::set_mask_listener(std::function<void(std::string_view)> listener) {
+  impl_->set_mask_listener(std::move(listener));
 }
 size_t StreamScrubber::held() const {
   return impl_->held();

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "diagnostics.h"
+#include "exec_command.h"
 #include "filter_command.h"
 #include "options.h"
 #include "scrubber_config.h"
@@ -31,6 +32,16 @@ int main(int argc, char** argv) {
   RawOptions raw;
   scrubber::tool::AddScrubOptions(&app, &raw);
   app.add_option("FILE", raw.inputs, "Inputs to scrub; none or - reads stdin");
+  CLI::App* exec = app.add_subcommand(
+      "exec", "Run CMD with its stdout and stderr scrubbed live; exit with its status");
+  scrubber::tool::AddScrubOptions(exec, &raw);
+  exec->add_flag("--no-add-mask-commands", raw.no_add_mask_commands,
+                 "Pass ::add-mask:: lines through instead of honouring them");
+  exec->add_option("--grace-ms", raw.grace_ms,
+                   "After CMD exits, wait this long for output its children still write "
+                   "(default 2000)")
+      ->check(CLI::NonNegativeNumber);
+  exec->add_option("CMD", raw.command, "The command and its arguments, after --")->required();
   Diagnostics diag;
   try {
     app.parse(argc, argv);
@@ -48,6 +59,9 @@ int main(int argc, char** argv) {
     diag.set_verbosity(scrubber::tool::Verbosity::kQuiet);
   } else if (raw.verbose) {
     diag.set_verbosity(scrubber::tool::Verbosity::kVerbose);
+  }
+  if (exec->parsed()) {
+    return scrubber::tool::RunExec(raw, diag);
   }
   return scrubber::tool::RunFilter(raw, diag);
 }

@@ -42,6 +42,10 @@ struct RawOptions {
   bool verbose = false;
   bool quiet = false;
   std::vector<std::string> inputs;
+  // exec
+  std::vector<std::string> command;
+  bool no_add_mask_commands = false;
+  int grace_ms = 2000;
 };
 
 // Declares the options shared by the filter and (later) exec/archive.

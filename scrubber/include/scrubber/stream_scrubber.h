@@ -11,6 +11,7 @@
 #define SCRUBBER_STREAM_SCRUBBER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -77,6 +78,15 @@ class StreamScrubber {
 
   // End of input: flushes. No Write may follow.
   Status Finish();
+
+  // Masks `value` (with its variants) in everything written from now on, as
+  // an ::add-mask:: line would. Values shorter than the minimum length are
+  // counted in stats().masks_skipped and not used.
+  Status AddMask(std::string_view value);
+
+  // Called with each value an ::add-mask:: line of this stream adds (not
+  // with values given to AddMask), so that a sibling stream can take it too.
+  void set_mask_listener(std::function<void(std::string_view value)> listener);
 
   // Bytes read but not yet written (a partial match, an ::add-mask:: prefix).
   size_t held() const;

@@ -287,6 +287,8 @@ std::optional<bp::child> Start(const ChildOptions& options,
                                                     : boost::filesystem::path(options.cwd);
   const sigset_t* old_mask = signals.old_mask();
   std::error_code ec;
+  // LIMITATION(exec-terminal-stdin): the child's own group is not a
+  // terminal's foreground group.
   bp::child child(
       exe, bp::args = args, bp::std_out > *out, bp::std_err > *err, bp::env = env,
       bp::start_dir = dir, ec, bp::extend::on_exec_setup = [old_mask](auto&) {

@@ -9,6 +9,7 @@
 #include "scrubber/stream_scrubber.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "add_mask.h"
 #include "hash_literal_matcher.h"
@@ -31,47 +32,83 @@ void ScrubStats::Merge(const ScrubStats& other) {
 }
 
 // Literals from ::add-mask:: lines, each live from the stream offset where
-// its line ended. Rebuilt on every addition: additions are rare.
+// its line ended. They are kept in levels, like a log-structured merge tree:
+// an addition becomes a level of its own, and the two newest levels merge
+// while the older is no larger than the newer. So each literal is rebuilt
+// O(log n) times over n additions, and a scan visits O(log n) levels.
 class DynamicLiterals {
  public:
   void Add(std::vector<VariantLiteral> literals, uint64_t active_from) {
+    auto level = std::make_unique<Level>();
     for (VariantLiteral& v : literals) {
-      added_.push_back({std::move(v.bytes), active_from});
+      level->added.emplace_back(std::move(v.bytes), active_from);
     }
-    table_ = std::make_unique<LiteralTable>();
-    for (const auto& [bytes, from] : added_) {
-      table_->Add(bytes, kAddMaskLabel);
+    level->Build();
+    levels_.push_back(std::move(level));
+    while (levels_.size() >= 2 &&
+           levels_[levels_.size() - 2]->added.size() <= levels_.back()->added.size()) {
+      std::unique_ptr<Level> newer = std::move(levels_.back());
+      levels_.pop_back();
+      Level& older = *levels_.back();
+      std::move(newer->added.begin(), newer->added.end(), std::back_inserter(older.added));
+      older.Build();
     }
-    table_->Finalize();
-    active_from_.assign(table_->size(), UINT64_MAX);
-    for (size_t i = 0; i < added_.size(); ++i) {
-      uint64_t& from = active_from_[table_->IdOfAdded(i)];
-      from = std::min(from, added_[i].second);
+    max_length_ = 0;
+    for (const auto& l : levels_) {
+      max_length_ = std::max(max_length_, l->table.max_length());
     }
-    matcher_ = std::make_unique<HashLiteralMatcher>(table_.get());
   }
 
-  bool empty() const { return added_.empty(); }
-  const LiteralTable& table() const { return *table_; }
+  bool empty() const { return levels_.empty(); }
+  size_t max_length() const { return max_length_; }
+
+  size_t LongestHeldSuffix(std::string_view window) const {
+    size_t hold = 0;
+    for (const auto& l : levels_) {
+      hold = std::max(hold, l->table.LongestHeldSuffix(window));
+    }
+    return hold;
+  }
 
   void Find(std::string_view window,
             uint64_t base,
             std::vector<LiteralMatch>* scratch,
             std::vector<Redaction>* out) const {
-    scratch->clear();
-    matcher_->FindAll(window, base, scratch);
-    for (const LiteralMatch& m : *scratch) {
-      if (m.start >= active_from_[m.literal]) {
-        out->push_back({m.start, m.end, m.end, kAddMaskLabel, true});
+    for (const auto& l : levels_) {
+      scratch->clear();
+      l->matcher->FindAll(window, base, scratch);
+      for (const LiteralMatch& m : *scratch) {
+        if (m.start >= l->active_from[m.literal]) {
+          out->push_back({m.start, m.end, m.end, kAddMaskLabel, true});
+        }
       }
     }
   }
 
  private:
-  std::vector<std::pair<std::string, uint64_t>> added_;
-  std::unique_ptr<LiteralTable> table_;
-  std::unique_ptr<HashLiteralMatcher> matcher_;
-  std::vector<uint64_t> active_from_;
+  struct Level {
+    std::vector<std::pair<std::string, uint64_t>> added;
+    LiteralTable table;
+    std::unique_ptr<HashLiteralMatcher> matcher;
+    std::vector<uint64_t> active_from;  // by literal id: the earliest activation
+
+    void Build() {
+      matcher.reset();
+      table = LiteralTable();
+      for (const auto& [bytes, from] : added) {
+        table.Add(bytes, kAddMaskLabel);
+      }
+      table.Finalize();
+      active_from.assign(table.size(), UINT64_MAX);
+      for (size_t i = 0; i < added.size(); ++i) {
+        uint64_t& from = active_from[table.IdOfAdded(i)];
+        from = std::min(from, added[i].second);
+      }
+      matcher = std::make_unique<HashLiteralMatcher>(&table);
+    }
+  };
+  std::vector<std::unique_ptr<Level>> levels_;
+  size_t max_length_ = 0;
 };
 
 class StreamScrubber::Impl final : public AddMaskFilter::Output {
@@ -132,8 +169,7 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
   size_t held() const { return static_cast<size_t>(end_ - writer_.emitted()) + add_mask_.held(); }
 
   size_t max_held() const {
-    size_t longest =
-        std::max(s_.literals.max_length(), dynamic_.empty() ? 0 : dynamic_.table().max_length());
+    size_t longest = std::max(s_.literals.max_length(), dynamic_.max_length());
     return (longest > 0 ? longest - 1 : 0) + kAddMaskPrefix.size();
   }
 
@@ -170,7 +206,7 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
     size_t hold = s_.literals.LongestHeldSuffix(window);
     if (!dynamic_.empty()) {
       dynamic_.Find(window, base, &matches_, &redactions_);
-      hold = std::max(hold, dynamic_.table().LongestHeldSuffix(window));
+      hold = std::max(hold, dynamic_.LongestHeldSuffix(window));
     }
     writer_.Add(&redactions_);
     uint64_t keep_from = end_ - hold;

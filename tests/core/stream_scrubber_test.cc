@@ -168,6 +168,25 @@ TEST_P(StreamScrubberTest, AddMaskLineIsSwallowedAndMasksWhatFollows) {
   EXPECT_EQ(ScrubAllWays(s, input), "before dyn-value-9\nafter ***\n***\n");
 }
 
+// A job may print thousands of ::add-mask:: lines; each must not cost work
+// in proportion to all the values before it (that was quadratic: 4,000
+// values took minutes). The suite's timeout is what fails this test.
+TEST_P(StreamScrubberTest, ThousandsOfAddMaskValuesAreAllMasked) {
+  ScrubOptions options;
+  options.add_mask_commands = true;
+  auto s = Compile({}, options);
+  std::string input;
+  std::string expected;
+  for (int i = 0; i < 20000; ++i) {
+    std::string value = "dyn-" + std::to_string(i * 7919) + "-value";
+    input += "::add-mask::" + value + "\nuses " + value + "\n";
+    expected += "uses ***\n";
+  }
+  ScrubStats stats;
+  EXPECT_EQ(ScrubChunked(s, input, {}, &stats), expected);
+  EXPECT_EQ(stats.masks_added, 20000U);
+}
+
 TEST_P(StreamScrubberTest, AddMaskOnlyAtLineStart) {
   ScrubOptions options;
   options.add_mask_commands = true;

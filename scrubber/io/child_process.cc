@@ -264,8 +264,25 @@ class ChildLoop {
   int interrupts_ = 0;
 };
 
+// True when stdin is a terminal whose foreground process group is ours.
+bool TerminalIsOurs() {
+  return ::isatty(STDIN_FILENO) != 0 && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
+}
+
+// Takes the terminal's foreground back after the child is done with it.
+void ReclaimTerminal() {
+  sigset_t ttou;
+  sigset_t old;
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  pthread_sigmask(SIG_BLOCK, &ttou, &old);
+  ::tcsetpgrp(STDIN_FILENO, ::getpgrp());
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
 // Starts the child; fills result->start_error and its status on failure.
 std::optional<bp::child> Start(const ChildOptions& options,
+                               bool take_terminal,
                                const SignalRoute& signals,
                                bp::pipe* out,
                                bp::pipe* err,
@@ -287,14 +304,23 @@ std::optional<bp::child> Start(const ChildOptions& options,
                                                     : boost::filesystem::path(options.cwd);
   const sigset_t* old_mask = signals.old_mask();
   std::error_code ec;
-  // LIMITATION(exec-terminal-stdin): the child's own group is not a
-  // terminal's foreground group.
   bp::child child(
       exe, bp::args = args, bp::std_out > *out, bp::std_err > *err, bp::env = env,
-      bp::start_dir = dir, ec, bp::extend::on_exec_setup = [old_mask](auto&) {
+      bp::start_dir = dir, ec, bp::extend::on_exec_setup = [old_mask, take_terminal](auto&) {
         // Own process group, so that signals reach the whole job;
         // our blocked signals are not the child's.
         ::setpgid(0, 0);
+        if (take_terminal) {
+          // Our terminal's foreground group becomes the child's, so that it
+          // can read the terminal and gets the keyboard's signals itself.
+          sigset_t ttou;
+          sigemptyset(&ttou);
+          sigaddset(&ttou, SIGTTOU);
+          pthread_sigmask(SIG_BLOCK, &ttou, nullptr);
+          ::tcsetpgrp(STDIN_FILENO, ::getpid());
+        }
+        // `scrub` ignores SIGPIPE; ignored signals survive exec.
+        ::signal(SIGPIPE, SIG_DFL);
         pthread_sigmask(SIG_SETMASK, old_mask, nullptr);
       });
   if (ec) {
@@ -324,8 +350,9 @@ Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
   bp::pipe out_pipe;
   bp::pipe err_pipe;
   std::optional<bp::child> child;
+  bool take_terminal = TerminalIsOurs();
   try {
-    child = Start(options, signals, &out_pipe, &err_pipe, &result);
+    child = Start(options, take_terminal, signals, &out_pipe, &err_pipe, &result);
   } catch (const std::exception& e) {
     // Boost.Process and Boost.Filesystem throw only here, at the boundary.
     result.exit_status = 126;
@@ -354,6 +381,9 @@ Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
 
   ChildLoop loop(options, pid, signals.fd(), &result);
   loop.Run(&pipes);
+  if (take_terminal) {
+    ReclaimTerminal();
+  }
   result.stdout_stats = out_stream.stats();
   result.stderr_stats = err_stream.stats();
   for (const OutputPipe& p : pipes) {

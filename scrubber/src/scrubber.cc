@@ -1,6 +1,9 @@
 // Scrubber::Compile: secrets to literals (with their variants) to an engine.
 #include "scrubber/scrubber.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <chrono>
 #include <map>
 
@@ -139,6 +142,11 @@ Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secre
   if (impl->hyperscan_literals) {
     Impl* raw = impl.get();
     raw->compiling = std::async(std::launch::async, [raw] {
+      // Process signals are for the caller's threads, which may wait for
+      // them (scrub exec reads SIGCHLD from a signalfd): never this one.
+      sigset_t all;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, nullptr);
       auto matcher = CompileHyperscanLiterals(&raw->literals);
       if (!matcher.ok()) {
         raw->upgrade_status = matcher.status();

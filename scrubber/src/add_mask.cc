@@ -107,13 +107,27 @@ Status AddMaskFilter::Feed(std::string_view data, Output* out) {
       }
       i = j;
     }
-    const void* nl = std::memchr(data.data() + i, '\n', data.size() - i);
-    size_t stop = nl == nullptr ? data.size() : static_cast<const char*>(nl) - data.data() + 1;
+    // Pass on every line up to the next one that could be a command (one
+    // that starts with the prefix's first byte), in one piece: the scrubber
+    // does its per-call work once per run of ordinary lines, not per line.
+    size_t stop = i;
+    line_start_ = false;
+    while (true) {
+      const void* nl = std::memchr(data.data() + stop, '\n', data.size() - stop);
+      if (nl == nullptr) {
+        stop = data.size();
+        break;
+      }
+      stop = static_cast<const char*>(nl) - data.data() + 1;
+      if (stop == data.size() || data[stop] == kAddMaskPrefix[0]) {
+        line_start_ = true;
+        break;
+      }
+    }
     Status s = out->Pass(data.substr(i, stop - i));
     if (!s.ok()) {
       return s;
     }
-    line_start_ = nl != nullptr;
     i = stop;
   }
   return Status::Ok();

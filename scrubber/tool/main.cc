@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "archive_command.h"
 #include "diagnostics.h"
 #include "exec_command.h"
 #include "filter_command.h"
@@ -42,6 +43,24 @@ int main(int argc, char** argv) {
                    "(default 2000)")
       ->check(CLI::NonNegativeNumber);
   exec->add_option("CMD", raw.command, "The command and its arguments, after --")->required();
+
+  CLI::App* archive = app.add_subcommand(
+      "archive", "Scrub a .zst, .tar, .tar.gz, .tar.zst or .zip into the same format");
+  scrubber::tool::AddScrubOptions(archive, &raw);
+  archive->add_option("--max-output-bytes", raw.max_output_bytes,
+                      "Fail when members expand past this many bytes in all (default 64 GiB)");
+  archive
+      ->add_option("--max-ratio", raw.max_ratio,
+                   "Fail when the input expands more than this many times (default 1000)")
+      ->check(CLI::PositiveNumber);
+  archive->add_option("--max-members", raw.max_members,
+                      "Fail past this many members (default 100000)");
+  archive
+      ->add_option("--max-depth", raw.max_depth,
+                   "Scrub archives inside archives this deep (default 3)")
+      ->check(CLI::NonNegativeNumber);
+  archive->add_option("IN", raw.archive_in, "The archive to scrub")->required();
+  archive->add_option("OUT", raw.archive_out, "Where to write the scrubbed archive")->required();
   Diagnostics diag;
   try {
     app.parse(argc, argv);
@@ -59,6 +78,9 @@ int main(int argc, char** argv) {
     diag.set_verbosity(scrubber::tool::Verbosity::kQuiet);
   } else if (raw.verbose) {
     diag.set_verbosity(scrubber::tool::Verbosity::kVerbose);
+  }
+  if (archive->parsed()) {
+    return scrubber::tool::RunArchive(raw, diag);
   }
   if (exec->parsed()) {
     return scrubber::tool::RunExec(raw, diag);

@@ -3,6 +3,7 @@
 #ifndef SCRUBBER_TOOL_OPTIONS_H_
 #define SCRUBBER_TOOL_OPTIONS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,13 @@ struct RawOptions {
   std::vector<std::string> command;
   bool no_add_mask_commands = false;
   int grace_ms = 2000;
+  // archive
+  std::string archive_in;
+  std::string archive_out;
+  uint64_t max_output_bytes = uint64_t{64} << 30;
+  double max_ratio = 1000;
+  uint64_t max_members = 100000;
+  int max_depth = 3;
 };
 
 // Declares the options shared by the filter and (later) exec/archive.

@@ -3,6 +3,7 @@
 #define SCRUBBER_TOOL_REPORT_H_
 
 #include <string>
+#include <vector>
 
 #include "scrubber/scrubber.h"
 #include "scrubber/stream_scrubber.h"
@@ -11,7 +12,16 @@
 
 namespace scrubber::tool {
 
-std::string ReportJson(const Scrubber& scrubber, const ScrubStats& stats, double seconds);
+// A member of an archive and its counts, for the report of `scrub archive`.
+struct MemberCounts {
+  std::string name;
+  const ScrubStats* stats;
+};
+
+std::string ReportJson(const Scrubber& scrubber,
+                       const ScrubStats& stats,
+                       double seconds,
+                       const std::vector<MemberCounts>* members = nullptr);
 
 // Writes the report to `path` ("-" for stderr). Returns false after
 // reporting the failure through `diag`.

@@ -10,11 +10,23 @@
 
 namespace scrubber::tool {
 
-std::string ReportJson(const Scrubber& scrubber, const ScrubStats& stats, double seconds) {
+namespace {
+
+nlohmann::json CountsById(const ScrubStats& stats) {
   nlohmann::json by_id = nlohmann::json::object();
   for (const auto& [id, n] : stats.by_id) {
     by_id[id] = n;
   }
+  return by_id;
+}
+
+}  // namespace
+
+std::string ReportJson(const Scrubber& scrubber,
+                       const ScrubStats& stats,
+                       double seconds,
+                       const std::vector<MemberCounts>* members) {
+  nlohmann::json by_id = CountsById(stats);
   nlohmann::json skipped = nlohmann::json::array();
   for (const SkippedSecret& s : scrubber.skipped()) {
     skipped.push_back({{"name", s.name}, {"source", s.source}, {"length", s.length}});
@@ -34,6 +46,15 @@ std::string ReportJson(const Scrubber& scrubber, const ScrubStats& stats, double
       {"forced_releases", stats.forced_releases},
       {"seconds", seconds},
   };
+  if (members != nullptr) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const MemberCounts& m : *members) {
+      list.push_back({{"name", m.name},
+                      {"redactions", m.stats->redactions},
+                      {"redactions_by_id", CountsById(*m.stats)}});
+    }
+    report["members"] = list;
+  }
   // Names and sources may hold arbitrary bytes: replace invalid UTF-8.
   return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

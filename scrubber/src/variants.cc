@@ -130,11 +130,16 @@ bool IsUnreserved(unsigned char c) {
 }
 
 // RFC 3986 percent-encoding; with `form`, space becomes '+'.
-std::string PercentEncode(std::string_view secret, std::string_view hex, bool form) {
+// `safe` lists further bytes an encoder leaves as they are: Python's quote()
+// keeps '/', JavaScript's encodeURIComponent keeps !'()*.
+std::string PercentEncode(std::string_view secret,
+                          std::string_view hex,
+                          bool form,
+                          std::string_view safe = {}) {
   std::string out;
   for (const char ch : secret) {
     const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c)) {
+    if (IsUnreserved(c) || safe.find(ch) != std::string_view::npos) {
       out += ch;
     } else if (form && c == ' ') {
       out += '+';
@@ -282,6 +287,33 @@ std::string UpperCaseUnicodeEscapes(std::string escaped) {
     }
   }
   return escaped;
+}
+
+// XML escape with decimal character references only (&#38; &#60; ...).
+std::string XmlEscapeNumeric(std::string_view secret) {
+  std::string out;
+  for (const char ch : secret) {
+    if (ch == '&' || ch == '<' || ch == '>' || ch == '"' || ch == '\'') {
+      out += "&#" + std::to_string(static_cast<int>(ch)) + ";";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// JSON escape as Go (and PHP's JSON_HEX_* flags) write it: also <, >, & and '
+// as \u00xx, so that the text is safe inside HTML.
+std::string JsonEscapeHtmlSafe(std::string_view secret) {
+  std::string out;
+  for (const char ch : secret) {
+    if (ch == '<' || ch == '>' || ch == '&' || ch == '\'') {
+      AppendUnicodeEscape(static_cast<unsigned char>(ch), &out);
+    } else {
+      out += JsonEscape(std::string_view(&ch, 1), /*escape_slash=*/false);
+    }
+  }
+  return out;
 }
 
 // XML/HTML entity escape; `apos` is the entity written for a single quote.
@@ -460,12 +492,18 @@ std::vector<VariantLiteral> EncodeVariants(std::string_view secret,
     out.Add(VariantKind::kPercent, PercentEncode(secret, kUpperHex, /*form=*/false));
     out.Add(VariantKind::kPercent, PercentEncode(secret, kLowerHex, /*form=*/false));
     out.Add(VariantKind::kPercent, PercentEncode(secret, kUpperHex, /*form=*/true));
+    out.Add(VariantKind::kPercent, PercentEncode(secret, kLowerHex, /*form=*/true));
+    out.Add(VariantKind::kPercent, PercentEncode(secret, kUpperHex, /*form=*/false, "/"));
+    out.Add(VariantKind::kPercent, PercentEncode(secret, kUpperHex, /*form=*/false, "!'()*"));
   }
   if (mask.Has(VariantKind::kJson)) {
     std::string escaped = JsonEscape(secret, /*escape_slash=*/false);
     out.Add(VariantKind::kJson, escaped);
     out.Add(VariantKind::kJson, JsonEscape(secret, /*escape_slash=*/true));
     out.Add(VariantKind::kJson, UpperCaseUnicodeEscapes(std::move(escaped)));
+    std::string html_safe = JsonEscapeHtmlSafe(secret);
+    out.Add(VariantKind::kJson, html_safe);
+    out.Add(VariantKind::kJson, UpperCaseUnicodeEscapes(std::move(html_safe)));
     if (std::optional<std::string> ascii = JsonEscapeAsciiOnly(secret)) {
       out.Add(VariantKind::kJson, *ascii);
       out.Add(VariantKind::kJson, UpperCaseUnicodeEscapes(std::move(*ascii)));
@@ -473,6 +511,7 @@ std::vector<VariantLiteral> EncodeVariants(std::string_view secret,
   }
   if (mask.Has(VariantKind::kXml)) {
     out.Add(VariantKind::kXml, XmlEscape(secret, "&#39;"));
+    out.Add(VariantKind::kXml, XmlEscapeNumeric(secret));
     if (secret.find('\'') != std::string_view::npos) {
       out.Add(VariantKind::kXml, XmlEscape(secret, "&apos;"));
       out.Add(VariantKind::kXml, XmlEscape(secret, "&#x27;"));

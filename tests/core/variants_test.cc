@@ -170,11 +170,26 @@ TEST(Base64Variants, UrlAlphabetUsesDashAndUnderscore) {
   }
 }
 
-TEST(PercentVariants, UpperLowerAndFormEncodings) {
+TEST(PercentVariants, UpperLowerFormAndCommonLibraryEncodings) {
   const auto percent =
       LiteralsOfKind(EncodeVariants("a b/c+d%e~_.-", kAll, 4), VariantKind::kPercent);
-  EXPECT_EQ(percent, (std::vector<std::string>{"a%20b%2Fc%2Bd%25e~_.-", "a%20b%2fc%2bd%25e~_.-",
-                                               "a+b%2Fc%2Bd%25e~_.-"}));
+  EXPECT_EQ(percent, (std::vector<std::string>{
+                         "a%20b%2Fc%2Bd%25e~_.-", "a%20b%2fc%2bd%25e~_.-", "a+b%2Fc%2Bd%25e~_.-",
+                         "a+b%2fc%2bd%25e~_.-",
+                         "a%20b/c%2Bd%25e~_.-",  // Python's quote(), which keeps '/'
+                     }));
+}
+
+TEST(PercentVariants, EncodeUriComponentKeepsItsMarks) {
+  const auto percent = LiteralsOfKind(EncodeVariants("it's(1)!", kAll, 4), VariantKind::kPercent);
+  EXPECT_EQ(std::count(percent.begin(), percent.end(), "it's(1)!"), 0);
+  EXPECT_EQ(std::count(percent.begin(), percent.end(), "it%27s%281%29%21"), 1);
+}
+
+TEST(JsonVariants, HtmlSafeFormAsGoWritesIt) {
+  auto literals = EncodeVariants("a<b>&c'd", kAll, 4);
+  EXPECT_TRUE(HasLiteral(literals, "a\\u003cb\\u003e\\u0026c\\u0027d"));
+  EXPECT_TRUE(HasLiteral(literals, "a\\u003Cb\\u003E\\u0026c\\u0027d"));
 }
 
 TEST(PercentVariants, HexDigitsOnlyGiveOneForm) {
@@ -221,14 +236,14 @@ TEST(JsonVariants, NothingToEscapeGivesNoJsonLiteral) {
 
 TEST(XmlVariants, EntitiesAndSingleQuoteForms) {
   const auto xml = LiteralsOfKind(EncodeVariants("a<b>&\"c'd", kAll, 4), VariantKind::kXml);
-  EXPECT_EQ(xml, (std::vector<std::string>{"a&lt;b&gt;&amp;&quot;c&#39;d",
-                                           "a&lt;b&gt;&amp;&quot;c&apos;d",
-                                           "a&lt;b&gt;&amp;&quot;c&#x27;d"}));
+  EXPECT_EQ(xml, (std::vector<std::string>{
+                     "a&lt;b&gt;&amp;&quot;c&#39;d", "a&#60;b&#62;&#38;&#34;c&#39;d",
+                     "a&lt;b&gt;&amp;&quot;c&apos;d", "a&lt;b&gt;&amp;&quot;c&#x27;d"}));
 }
 
-TEST(XmlVariants, NoSingleQuoteGivesOneForm) {
+TEST(XmlVariants, NoSingleQuoteGivesNamedAndNumericForms) {
   const auto xml = LiteralsOfKind(EncodeVariants("x&y<z", kAll, 4), VariantKind::kXml);
-  EXPECT_EQ(xml, (std::vector<std::string>{"x&amp;y&lt;z"}));
+  EXPECT_EQ(xml, (std::vector<std::string>{"x&amp;y&lt;z", "x&#38;y&#60;z"}));
 }
 
 TEST(ShellVariants, SetXQuotesSingleQuoteAndPrintfQEscapes) {

@@ -81,7 +81,18 @@ void SecretSet::Add(std::string value, std::string name, std::string source) {
   secrets_.push_back({std::move(value), std::move(name), std::move(source)});
 }
 
+namespace {
+
+// A UTF-8 byte order mark (Notepad, PowerShell 5) is not content.
+std::string_view WithoutByteOrderMark(std::string_view text) {
+  constexpr std::string_view kBom = "\xef\xbb\xbf";
+  return text.starts_with(kBom) ? text.substr(kBom.size()) : text;
+}
+
+}  // namespace
+
 void SecretSet::AddLines(std::string_view content, std::string_view source) {
+  content = WithoutByteOrderMark(content);
   size_t start = 0;
   size_t line_number = 1;
   while (start < content.size()) {
@@ -102,6 +113,7 @@ void SecretSet::AddLines(std::string_view content, std::string_view source) {
 }
 
 Status SecretSet::AddJson(std::string_view json, std::string_view source) {
+  json = WithoutByteOrderMark(json);
   // Parse and check the whole document before adding anything, so that a
   // malformed document adds no secret at all.
   const simdjson::padded_string padded(json.data(), json.size());

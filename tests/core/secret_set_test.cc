@@ -186,3 +186,25 @@ TEST(SecretSetJsonErrors, InvalidJsonMessageQuotesNothingFromTheInput) {
 
 }  // namespace
 }  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+// PowerShell 5 and Notepad write a UTF-8 byte order mark first; it is not
+// part of the first secret.
+TEST(SecretSetByteOrderMark, IsNotPartOfTheFirstSecret) {
+  SecretSet lines;
+  lines.AddLines(
+      "\xef\xbb\xbf"
+      "first-secret\nsecond-secret\n",
+      "s.txt");
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(lines.secrets()[0].value, "first-secret");
+  SecretSet json;
+  ASSERT_TRUE(json.AddJson("\xef\xbb\xbf[\"first-secret\"]", "s.json").ok());
+  ASSERT_EQ(json.size(), 1U);
+  EXPECT_EQ(json.secrets()[0].value, "first-secret");
+}
+
+}  // namespace
+}  // namespace scrubber

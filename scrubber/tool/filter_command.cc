@@ -17,15 +17,15 @@
 namespace scrubber::tool {
 namespace {
 
-// Scrubs one input. Returns false when scrub must stop (output gone or
-// failing); `input_failed` is set when only this input failed.
-bool ScrubInput(const std::string& name,
-                const std::shared_ptr<const Scrubber>& scrubber,
-                const io::PumpOptions& pump,
-                io::FdSink* out,
-                ScrubStats* total,
-                bool* input_failed,
-                const Diagnostics& diag) {
+// Pumps one input into the stream. Returns false when scrub must stop
+// (our output is gone or failing); `input_failed` is set when an input
+// could not be read.
+bool PumpInput(const std::string& name,
+               StreamScrubber* stream,
+               const io::PumpOptions& pump,
+               io::FdSink* out,
+               bool* input_failed,
+               const Diagnostics& diag) {
   bool is_stdin = name == "-";
   int fd = is_stdin ? STDIN_FILENO : ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -33,28 +33,19 @@ bool ScrubInput(const std::string& name,
     *input_failed = true;
     return true;
   }
-  StreamScrubber stream(scrubber, out);
-  Status s = io::PumpFd(fd, is_stdin ? "stdin" : name, &stream, out, pump);
-  // Whatever was read is scrubbed and written, even after a read error.
-  Status finish = stream.Finish();
-  if (finish.ok()) {
-    finish = out->Flush();
-  }
-  total->Merge(stream.stats());
+  Status s = io::PumpFd(fd, is_stdin ? "stdin" : name, stream, out, pump);
   if (!is_stdin) {
     ::close(fd);
   }
   if (out->broken_pipe()) {
     return false;
   }
-  for (const Status& st : {s, finish}) {
-    if (!st.ok()) {
-      diag.Error(st.message());
-      *input_failed = true;
-      if (st.code() != StatusCode::kIoError || &st == &finish) {
-        return false;
-      }
-    }
+  if (!s.ok()) {
+    diag.Error(s.message());
+    *input_failed = true;
+    // A read error ends this input; anything else (our output) ends all.
+    return s.code() == StatusCode::kIoError &&
+           s.message().find(": read failed") != std::string::npos;
   }
   return true;
 }
@@ -71,20 +62,34 @@ int RunFilter(const RawOptions& raw, const Diagnostics& diag) {
   io::PumpOptions pump;
   pump.hold_ms = raw.hold_ms;
   io::FdSink out(STDOUT_FILENO, "stdout");
-  ScrubStats total;
   bool failed = false;
   std::vector<std::string> inputs = raw.inputs;
   if (inputs.empty()) {
     inputs.emplace_back("-");
   }
+  // One stream for all inputs: they reach one stdout as one text, so a
+  // secret cut by the end of a file is still found (as `cat a b | scrub`).
+  StreamScrubber stream(*scrubber, &out);
+  bool go_on = true;
   for (const std::string& input : inputs) {
-    if (!ScrubInput(input, *scrubber, pump, &out, &total, &failed, diag)) {
+    go_on = PumpInput(input, &stream, pump, &out, &failed, diag);
+    if (!go_on) {
       break;
     }
   }
-  if (out.broken_pipe()) {
-    return kExitOk;  // the reader went away: a normal end for a filter
+  if (go_on) {
+    Status finish = stream.Finish();
+    if (finish.ok()) {
+      finish = out.Flush();
+    }
+    if (!finish.ok() && !out.broken_pipe()) {
+      diag.Error(finish.message());
+      failed = true;
+    }
   }
+  // A reader that went away is a normal end for a filter: quiet, but what
+  // was scrubbed still counts in the report and for --fail-on-redact.
+  const ScrubStats& total = stream.stats();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!raw.report.empty() &&
       !WriteReport(raw.report, ReportJson(**scrubber, total, seconds), diag)) {

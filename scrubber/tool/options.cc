@@ -96,6 +96,11 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Scrubber& scrubber = **compiled;
+  bool sources_given = !raw.secret_files.empty() || !raw.secrets_json.empty() ||
+                       !raw.secret_envs.empty() || raw.secrets_from_env;
+  if (sources_given && scrubber.secrets_loaded() == 0) {
+    diag.Warning("no secrets loaded: nothing will be redacted");
+  }
   for (const SkippedSecret& skip : scrubber.skipped()) {
     std::string who = skip.name.empty() ? "a secret" : "secret '" + skip.name + "'";
     diag.Warning(who + " from " + skip.source + " is " + std::to_string(skip.length) +

@@ -49,6 +49,27 @@ TEST_F(CliTest, ConcatenatesFilesAndStdinInArgumentOrder) {
   EXPECT_RUN(r, "first ***\nsecond ***\nthird\n", "", 0);
 }
 
+// The inputs are written to one stdout as one text, so a secret split
+// across the end of one file and the start of the next is still a secret.
+TEST_F(CliTest, SecretSplitAcrossTwoInputFilesIsMasked) {
+  std::string secrets = Write("s.txt", std::string(kApiToken) + "\n");
+  std::string token(kApiToken);
+  std::string a = Write("a.txt", "end of a " + token.substr(0, 7));
+  std::string b = Write("b.txt", token.substr(7) + " start of b\n");
+  EXPECT_RUN(Scrub({a, b, "--secret-file", secrets}), "end of a *** start of b\n", "", 0);
+}
+
+// A typo in a CI setup must not pass everything through in silence.
+TEST_F(CliTest, NoSecretAtAllIsWarnedAbout) {
+  SpawnOptions options;
+  options.inherit_env = false;
+  options.stdin_bytes = "text\n";
+  RunResult r = Scrub({"--secrets-from-env"}, options);
+  EXPECT_EQ(r.out, "text\n");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.err, "scrub: warning: no secrets loaded: nothing will be redacted\n");
+}
+
 TEST_F(CliTest, MissingInputIsNamedAndTheOtherInputsStillScrubbed) {
   std::string secrets = Write("s.txt", std::string(kApiToken) + "\n");
   std::string a = Write("a.txt", std::string("first ") + kApiToken + "\n");

@@ -3,6 +3,7 @@
 // bounds how long a partial match is held, ::add-mask:: commands add secrets
 // on the fly, and a reader that closes the pipe ends scrub quietly.
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -111,9 +112,10 @@ TEST_F(CliTest, ClosedStdoutPipeEndsQuietlyWhileReadingABigFile) {
   for (int i = 0; i < 200000; ++i) {
     big += "2023-09-21T17:21:53.2507934Z line " + std::to_string(i) + " of a long log\n";
   }
-  std::string path = Write("big.log", big);
+  std::string path = Write("big.log", std::string("first ") + kApiToken + "\n" + big);
   std::string secrets = Write("s.txt", std::string(kApiToken) + "\n");
-  Subprocess child(Argv({path, "--report", "-", "--secret-file", secrets}));
+  std::string report = Path("report.json");
+  Subprocess child(Argv({path, "--report", report, "--fail-on-redact", "--secret-file", secrets}));
   ASSERT_EQ(child.spawn_error(), "");
   ASSERT_TRUE(child.ReadStdoutUntil("\n", kLiveDeadline));
   child.CloseStdout();
@@ -121,7 +123,10 @@ TEST_F(CliTest, ClosedStdoutPipeEndsQuietlyWhileReadingABigFile) {
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.term_signal, 0);
-  EXPECT_EQ(r.exit_code, 0);
+  // What was scrubbed still counts: the report is written and
+  // --fail-on-redact still says a secret was found.
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(std::filesystem::exists(report));
 }
 
 }  // namespace

@@ -149,6 +149,7 @@ void HashLiteralMatcher::FindAll(std::string_view window,
   if (stride_ > 0 && n >= 4) {
     // Every run of `stride_` window starts holds one probe: positions
     // stride-1, 2*stride-1, ... up to the last 4-byte window.
+    // LIMITATION(hash-engine-throughput): short literals make the stride short.
     const uint64_t* filter = filter_.data();
     const uint32_t bits = bits_;
     for (size_t p = stride_ - 1; p + 4 <= n; p += stride_) {

@@ -3,6 +3,7 @@
 // for '\n' and nothing more.
 #include "add_mask.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace scrubber {
@@ -81,29 +82,24 @@ Status AddMaskFilter::Feed(std::string_view data, Output* out) {
     }
     if (line_start_) {
       size_t j = i;
-      while (j < data.size() && matched_ < kAddMaskPrefix.size() &&
-             data[j] == kAddMaskPrefix[matched_]) {
-        ++matched_;
+      while (j < data.size() && Extend(data[j])) {
         ++j;
       }
-      if (matched_ == kAddMaskPrefix.size()) {
-        matched_ = 0;
+      if (prefix_len_ == kAddMaskPrefix.size()) {
+        ResetLineStart();
         line_start_ = false;
         in_command_ = true;
         i = j;
         continue;
       }
       if (j == data.size()) {
-        return Status::Ok();  // still a possible prefix: hold it
+        return Status::Ok();  // still a possible command: hold it
       }
       line_start_ = false;
-      if (matched_ > 0) {
-        // The held bytes equal the prefix's first `matched_` bytes.
-        Status s = out->Pass(kAddMaskPrefix.substr(0, matched_));
-        matched_ = 0;
-        if (!s.ok()) {
-          return s;
-        }
+      Status s = held_.empty() ? Status::Ok() : out->Pass(held_);
+      ResetLineStart();
+      if (!s.ok()) {
+        return s;
       }
       i = j;
     }
@@ -119,7 +115,7 @@ Status AddMaskFilter::Feed(std::string_view data, Output* out) {
         break;
       }
       stop = static_cast<const char*>(nl) - data.data() + 1;
-      if (stop == data.size() || data[stop] == kAddMaskPrefix[0]) {
+      if (stop == data.size() || MayStartCommand(data[stop])) {
         line_start_ = true;
         break;
       }
@@ -134,13 +130,62 @@ Status AddMaskFilter::Feed(std::string_view data, Output* out) {
 }
 
 Status AddMaskFilter::Flush(Output* out) {
-  if (matched_ == 0) {
+  if (held_.empty()) {
     return Status::Ok();
   }
-  size_t n = matched_;
-  matched_ = 0;
+  std::string held = std::move(held_);
+  ResetLineStart();
   line_start_ = false;
-  return out->Pass(kAddMaskPrefix.substr(0, n));
+  return out->Pass(held);
+}
+
+bool AddMaskFilter::Extend(char c) {
+  if (prefix_len_ == 0 && (c == ' ' || c == '\t') && held_.size() < kMaxAddMaskIndent) {
+    held_ += c;
+    return true;
+  }
+  if (prefix_len_ == kAddMaskPrefix.size()) {
+    return false;
+  }
+  char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool modern = modern_ && lower == kAddMaskPrefix[prefix_len_];
+  bool legacy = legacy_ && lower == kLegacyAddMaskPrefix[prefix_len_];
+  if (!modern && !legacy) {
+    return false;
+  }
+  modern_ = modern;
+  legacy_ = legacy;
+  held_ += c;
+  ++prefix_len_;
+  return true;
+}
+
+void AddMaskFilter::ResetLineStart() {
+  held_.clear();
+  prefix_len_ = 0;
+  modern_ = true;
+  legacy_ = true;
+}
+
+bool MayStartCommand(char c) {
+  return c == kAddMaskPrefix[0] || c == kLegacyAddMaskPrefix[0] || c == ' ' || c == '\t';
+}
+
+size_t CommandPrefixLength(std::string_view line) {
+  size_t indent = 0;
+  while (indent < line.size() && indent < kMaxAddMaskIndent &&
+         (line[indent] == ' ' || line[indent] == '\t')) {
+    ++indent;
+  }
+  std::string_view rest = line.substr(indent);
+  if (rest.size() < kAddMaskPrefix.size()) {
+    return 0;
+  }
+  std::string head(rest.substr(0, kAddMaskPrefix.size()));
+  for (char& c : head) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return head == kAddMaskPrefix || head == kLegacyAddMaskPrefix ? indent + head.size() : 0;
 }
 
 Status AddMaskFilter::Finish(Output* out) {

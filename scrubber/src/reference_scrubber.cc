@@ -42,8 +42,8 @@ std::string ReferenceScrub(const Scrubber& scrubber, std::string_view input, Scr
       size_t nl = input.find('\n', pos);
       size_t next = nl == std::string_view::npos ? input.size() : nl + 1;
       std::string_view line = input.substr(pos, next - pos);
-      if (line.starts_with(kAddMaskPrefix)) {
-        std::string_view raw = line.substr(kAddMaskPrefix.size());
+      if (size_t prefix = CommandPrefixLength(line); prefix > 0) {
+        std::string_view raw = line.substr(prefix);
         if (raw.ends_with('\n')) {
           raw.remove_suffix(1);
         }

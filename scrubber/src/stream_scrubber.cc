@@ -170,7 +170,7 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
 
   size_t max_held() const {
     size_t longest = std::max(s_.literals.max_length(), dynamic_.max_length());
-    return (longest > 0 ? longest - 1 : 0) + kAddMaskPrefix.size();
+    return (longest > 0 ? longest - 1 : 0) + kMaxAddMaskIndent + kAddMaskPrefix.size();
   }
 
   const ScrubStats& stats() const { return stats_; }

@@ -52,9 +52,14 @@ std::string RandomDocument(std::mt19937_64& rng,
       case 2:
         doc += secret.substr(0, rng() % (secret.size() + 1));
         break;
-      case 3:
-        doc += "\n::add-mask::" + RandomString(rng, alphabet, 3, 8) + "\n";
+      case 3: {
+        static const std::vector<std::string> kCommands = {
+            "::add-mask::",   " ::Add-Mask::", "##[add-mask]",
+            "\t##[ADD-MASK]", "::add-mask:",   "  #"};
+        doc +=
+            "\n" + kCommands[rng() % kCommands.size()] + RandomString(rng, alphabet, 3, 8) + "\n";
         break;
+      }
       case 4:
         doc += "\n";
         break;

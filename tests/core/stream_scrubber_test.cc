@@ -195,6 +195,21 @@ TEST_P(StreamScrubberTest, AddMaskOnlyAtLineStart) {
   EXPECT_EQ(ScrubAllWays(s, input), input);
 }
 
+// The forms the GitHub Actions runner accepts: indented, any case, and the
+// legacy ##[add-mask].
+TEST_P(StreamScrubberTest, AddMaskFormsOfTheActionsRunnerAreHonoured) {
+  ScrubOptions options;
+  options.add_mask_commands = true;
+  auto s = Compile({}, options);
+  std::string input =
+      "  ::add-mask::indented789\nafter indented789\n"
+      "\t::ADD-MASK::upcasemask1\nafter upcasemask1\n"
+      "##[add-mask]legacymask44\nafter legacymask44\n"
+      "  indented text stays\n# a comment stays\n";
+  EXPECT_EQ(ScrubAllWays(s, input),
+            "after ***\nafter ***\nafter ***\n  indented text stays\n# a comment stays\n");
+}
+
 TEST_P(StreamScrubberTest, AddMaskWithoutTheOptionPassesThrough) {
   auto s = Compile({});
   std::string input = "::add-mask::abcdefg\nabcdefg\n";

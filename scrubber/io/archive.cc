@@ -371,9 +371,10 @@ class ContainerScrubber {
     return s;
   }
 
-  Status StreamMember(archive* r, archive* w, ScrubStats* stats) {
-    EntrySink sink(w);
-    StreamScrubber stream(job_.member_scrubber, &sink);
+  // Hands the current member's data to `take` block by block, within the
+  // budget.
+  template <typename Take>
+  Status ReadData(archive* r, Take&& take) {
     std::array<char, kBlock> buffer{};
     while (true) {
       la_ssize_t n = archive_read_data(r, buffer.data(), buffer.size());
@@ -381,18 +382,26 @@ class ContainerScrubber {
         return InvalidInput(ErrorOf(r));
       }
       if (n == 0) {
-        break;
+        return Status::Ok();
       }
       Status s = budget_->Produce(static_cast<uint64_t>(n), Consumed(r));
       if (s.ok()) {
-        s = stream.Write({buffer.data(), static_cast<size_t>(n)});
+        s = take(std::string_view(buffer.data(), static_cast<size_t>(n)));
       }
       if (!s.ok()) {
         return s;
       }
       Progress(r);
     }
-    Status s = stream.Finish();
+  }
+
+  Status StreamMember(archive* r, archive* w, ScrubStats* stats) {
+    EntrySink sink(w);
+    StreamScrubber stream(job_.member_scrubber, &sink);
+    Status s = ReadData(r, [&stream](std::string_view block) { return stream.Write(block); });
+    if (s.ok()) {
+      s = stream.Finish();
+    }
     *stats = stream.stats();
     return s;
   }
@@ -407,23 +416,15 @@ class ContainerScrubber {
                       const std::string& name,
                       ScrubStats* stats) {
     std::string data;
-    std::array<char, kBlock> buffer{};
-    while (true) {
-      la_ssize_t n = archive_read_data(r, buffer.data(), buffer.size());
-      if (n < 0) {
-        return InvalidInput(ErrorOf(r));
-      }
-      if (n == 0) {
-        break;
-      }
-      Status s = budget_->Produce(static_cast<uint64_t>(n), Consumed(r));
-      if (!s.ok()) {
-        return s;
-      }
-      data.append(buffer.data(), static_cast<size_t>(n));
+    Status s = ReadData(r, [&data](std::string_view block) {
+      data.append(block);
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      return s;
     }
     std::string scrubbed;
-    Status s = ScrubNested(data, kind, depth + 1, name + "/", &scrubbed, stats);
+    s = ScrubNested(data, kind, depth + 1, name + "/", &scrubbed, stats);
     if (!s.ok()) {
       return s;
     }

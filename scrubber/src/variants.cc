@@ -101,6 +101,20 @@ std::string Base64Encode(std::string_view bytes, std::string_view alphabet) {
 
 // Per alignment: the core, then (when the stream does not end on a 3-byte
 // boundary) the padded and unpadded endings. See the comment at the top.
+// `base64` wraps its output at 76 columns and PEM (openssl) at 64: for a
+// secret at the start of the encoded text, each full line of its encoding,
+// and the start of the line where it ends, is a literal of its own.
+void AddWrappedLines(std::string_view core, VariantKind kind, LiteralCollector* out) {
+  for (size_t width : {size_t{64}, size_t{76}}) {
+    if (core.size() <= width) {
+      continue;
+    }
+    for (size_t at = 0; at < core.size(); at += width) {
+      out->Add(kind, std::string(core.substr(at, width)));
+    }
+  }
+}
+
 void AddBase64(std::string_view secret,
                VariantKind kind,
                std::string_view alphabet,
@@ -116,6 +130,9 @@ void AddBase64(std::string_view secret,
       continue;  // no character depends on the secret alone
     }
     out->Add(kind, padded.substr(first, end - first));
+    if (k == 0) {
+      AddWrappedLines(padded.substr(0, end), kind, out);
+    }
     if ((k + n) % 3 != 0) {
       const size_t unpadded_size = padded.find('=');
       out->Add(kind, padded.substr(first));

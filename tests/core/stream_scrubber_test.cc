@@ -339,6 +339,27 @@ TEST_P(StreamScrubberTest, Base64OfSecretWithTrailingNewlineIsMasked) {
   EXPECT_LE(out.size(), std::string("***").size() + 4 + 1);
 }
 
+// `echo $TOKEN | base64` wraps at 76 columns: every line is masked.
+TEST_P(StreamScrubberTest, Base64WrappedAt76And64ColumnsIsMaskedOnEveryLine) {
+  std::string secret =
+      "github_pat_11FAKEFAKE0abcdefghijklmn_opqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd";
+  auto s = Compile({secret});
+  std::string encoded = Base64(secret + "\n");
+  for (size_t width : {size_t{76}, size_t{64}}) {
+    std::string wrapped;
+    for (size_t at = 0; at < encoded.size(); at += width) {
+      wrapped += encoded.substr(at, width) + "\n";
+    }
+    std::string out = ScrubAllWays(s, wrapped);
+    // Only the characters that encode the final newline may survive.
+    size_t kept = 0;
+    for (char c : out) {
+      kept += c != '*' && c != '\n' ? 1 : 0;
+    }
+    EXPECT_LE(kept, 4U) << width << ": " << out;
+  }
+}
+
 TEST_P(StreamScrubberTest, PercentEncodedSecretInUrlQueryIsMasked) {
   std::string secret = "p@ss/w+rd=xyz 123";
   auto s = Compile({secret});

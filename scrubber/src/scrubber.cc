@@ -43,6 +43,17 @@ bool HyperscanAvailable() {
   return HyperscanUsable();
 }
 
+namespace {
+
+// Vectorscan's pure-literal compiler rejects a literal whose first byte is
+// NUL (it reads it as an empty string): such sets stay on the hash index.
+bool AnyLiteralStartsWithNul(const LiteralTable& literals) {
+  // Ids are bytewise ranks: a literal starting with NUL sorts first.
+  return !literals.empty() && literals.literal(0).front() == '\0';
+}
+
+}  // namespace
+
 Scrubber::Scrubber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scrubber::~Scrubber() = default;
 
@@ -128,7 +139,8 @@ Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secre
   auto hash = std::make_unique<HashLiteralMatcher>(&impl->literals);
   impl->hyperscan_literals = engine == Engine::kHyperscan &&
                              impl->literals.size() <= kMaxHyperscanLiterals &&
-                             (options.engine == Engine::kHyperscan || hash->stride() < 8);
+                             (options.engine == Engine::kHyperscan || hash->stride() < 8) &&
+                             !AnyLiteralStartsWithNul(impl->literals);
   if (impl->hyperscan_literals && !options.background_compile) {
     auto matcher = CompileHyperscanLiterals(&impl->literals);
     if (!matcher.ok()) {

@@ -413,6 +413,21 @@ INSTANTIATE_TEST_SUITE_P(Engines,
                          ::testing::ValuesIn(testing::TestEngines()),
                          [](const auto& info) { return std::string(EngineName(info.param)); });
 
+// Vectorscan's literal compiler rejects a literal whose first byte is NUL
+// (found by the engine-agreement fuzzer).
+TEST(ScrubberCompile, SecretStartingWithNulWorksOnEveryEngine) {
+  for (Engine engine : testing::TestEngines()) {
+    ScrubOptions options;
+    options.engine = engine;
+    auto s = MustCompile({std::string("\0nul-led-secret", 15)}, options);
+    ASSERT_NE(s, nullptr);
+    std::string input = std::string("a \0nul-led-secret b", 19);
+    auto out = ScrubString(s, input);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_EQ(out.value(), "a *** b");
+  }
+}
+
 TEST(ScrubberCompile, RejectsZeroMinimumLength) {
   ScrubOptions options;
   options.min_secret_length = 0;

@@ -345,6 +345,7 @@ class ContainerScrubber {
 
   Status Member(archive* r, archive* w, archive_entry* entry, int depth, const std::string& name) {
     MemberReport member{name, {}};
+    // LIMITATION(archive-symlink-targets): link targets pass unchanged.
     bool regular = archive_entry_filetype(entry) == AE_IFREG;
     std::optional<ArchiveKind> nested = ArchiveKindOf(name);
     Status s;

@@ -80,6 +80,8 @@ bool LiteralTable::IsProperPrefix(std::string_view candidate) const {
   return lo < size() && literal(lo).starts_with(candidate);
 }
 
+// LIMITATION(periodic-secret-hold-time): each candidate length costs a
+// binary search of its own; a huge one-byte-periodic secret makes that slow.
 size_t LiteralTable::LongestHeldSuffix(std::string_view window) const {
   if (max_length_ < 2) {
     return 0;

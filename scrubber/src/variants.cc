@@ -104,6 +104,7 @@ std::string Base64Encode(std::string_view bytes, std::string_view alphabet) {
 // `base64` wraps its output at 76 columns and PEM (openssl) at 64: for a
 // secret at the start of the encoded text, each full line of its encoding,
 // and the start of the line where it ends, is a literal of its own.
+// LIMITATION(wrapped-encodings): only a secret at the start of the text.
 void AddWrappedLines(std::string_view core, VariantKind kind, LiteralCollector* out) {
   for (size_t width : {size_t{64}, size_t{76}}) {
     if (core.size() <= width) {

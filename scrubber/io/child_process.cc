@@ -222,6 +222,11 @@ class ChildLoop {
     }
     p->last_read = Clock::now();
     p->Deliver({buffer_.data(), static_cast<size_t>(n)});
+    if (p->failed && p->sink->broken_pipe()) {
+      // Our reader went away: close the command's end too, so that its next
+      // write fails (SIGPIPE) as it would in a plain pipeline.
+      p->Close();
+    }
   }
 
   void ReleaseQuietStreams(Clock::time_point now) {

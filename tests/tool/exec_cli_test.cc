@@ -90,6 +90,19 @@ pid_t NumberAfter(const std::string& text, const std::string& tag) {
 // ---------------------------------------------------------------------------
 // Exit status.
 
+// `scrub exec -- yes | head -1`: when our reader goes away, the command's
+// pipe is closed too, so that it ends as it would in a plain pipeline.
+TEST_F(ExecCliTest, ClosedStdoutEndsTheCommandThroughItsPipe) {
+  Subprocess child(ExecArgv({}, {"yes", "hello"}));
+  ASSERT_EQ(child.spawn_error(), "");
+  ASSERT_TRUE(child.ReadStdoutUntil("hello\n", kLiveDeadline));
+  child.CloseStdout();
+  RunResult r = child.Wait();
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.exit_code, 128 + SIGPIPE);  // yes died of SIGPIPE, as in `yes | head -1`
+}
+
 TEST_F(ExecCliTest, ExitCodesOfTheCommandComeThrough) {
   for (int code : {0, 1, 7}) {
     RunResult r = Exec({}, Sh("exit " + std::to_string(code)));

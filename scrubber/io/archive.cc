@@ -40,6 +40,42 @@ std::string OneLine(const char* message) {
   return s;
 }
 
+// A tar or zip container, told by its first bytes.
+std::optional<ArchiveKind> ContainerKindOf(std::string_view head) {
+  if (head.starts_with("PK\x03\x04") || head.starts_with("PK\x05\x06")) {
+    return ArchiveKind::kZip;
+  }
+  if (head.size() >= 262 && head.substr(257, 5) == "ustar") {
+    return ArchiveKind::kTar;
+  }
+  return std::nullopt;
+}
+
+// The name of a compression or archive format we cannot rewrite, told by
+// its magic bytes; null for anything else.
+const char* OpaqueCompressionOf(std::string_view head) {
+  struct Magic {
+    std::string_view bytes;
+    const char* name;
+  };
+  static constexpr std::array<Magic, 6> kMagic = {{
+      {"\x1f\x8b", "gzip"},
+      {"\x28\xb5\x2f\xfd", "zstd"},
+      {"BZh", "bzip2"},
+      {"\xfd"
+       "7zXZ",
+       "xz"},
+      {"7z\xbc\xaf\x27\x1c", "7-Zip"},
+      {"Rar!", "RAR"},
+  }};
+  for (const Magic& m : kMagic) {
+    if (head.starts_with(m.bytes)) {
+      return m.name;
+    }
+  }
+  return nullptr;
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -347,22 +383,36 @@ class ContainerScrubber {
     MemberReport member{name, {}};
     // LIMITATION(archive-symlink-targets): link targets pass unchanged.
     bool regular = archive_entry_filetype(entry) == AE_IFREG;
+    std::string head;  // the member's first block, to tell what it holds
+    Status s = regular ? ReadHead(r, &head) : Status::Ok();
+    if (!s.ok()) {
+      return s;
+    }
     std::optional<ArchiveKind> nested = ArchiveKindOf(name);
-    Status s;
+    if (regular && !nested) {
+      nested = ContainerKindOf(head);
+    }
+    if (regular && !nested) {
+      if (const char* format = OpaqueCompressionOf(head)) {
+        // Compressed bytes hide secrets from the scrubber, and masking
+        // inside them corrupts them: fail closed rather than copy it.
+        return InvalidInput(std::string(format) +
+                            " data that is not a supported archive (.zst, .tar, .tar.gz, "
+                            ".tar.zst, .zip by name); not copied unscrubbed");
+      }
+    }
     if (regular && nested && depth >= budget_->limits().max_depth) {
-      // Its compressed bytes would hide secrets from the scrubber: fail
-      // closed rather than copy it.
       return InvalidInput("an archive nested deeper than --max-depth " +
                           std::to_string(budget_->limits().max_depth));
     }
     if (regular && nested) {
-      s = NestedMember(r, w, entry, *nested, depth, name, &member.stats);
+      s = NestedMember(r, w, entry, *nested, depth, name, std::move(head), &member.stats);
     } else {
       if (archive_write_header(w, entry) != ARCHIVE_OK) {
         return IoError(std::string("cannot write header: ") + ErrorOf(w));
       }
       if (regular) {
-        s = StreamMember(r, w, &member.stats);
+        s = StreamMember(r, w, head, &member.stats);
       }
     }
     if (s.ok()) {
@@ -396,10 +446,24 @@ class ContainerScrubber {
     }
   }
 
-  Status StreamMember(archive* r, archive* w, ScrubStats* stats) {
+  // Reads the member's first block (or less) into `head`, within the budget.
+  Status ReadHead(archive* r, std::string* head) {
+    head->resize(kBlock);
+    la_ssize_t n = archive_read_data(r, head->data(), head->size());
+    if (n < 0) {
+      return InvalidInput(ErrorOf(r));
+    }
+    head->resize(static_cast<size_t>(n));
+    return budget_->Produce(static_cast<uint64_t>(n), Consumed(r));
+  }
+
+  Status StreamMember(archive* r, archive* w, std::string_view head, ScrubStats* stats) {
     EntrySink sink(w);
     StreamScrubber stream(job_.member_scrubber, &sink);
-    Status s = ReadData(r, [&stream](std::string_view block) { return stream.Write(block); });
+    Status s = stream.Write(head);
+    if (s.ok()) {
+      s = ReadData(r, [&stream](std::string_view block) { return stream.Write(block); });
+    }
     if (s.ok()) {
       s = stream.Finish();
     }
@@ -415,8 +479,8 @@ class ContainerScrubber {
                       ArchiveKind kind,
                       int depth,
                       const std::string& name,
+                      std::string data,
                       ScrubStats* stats) {
-    std::string data;
     Status s = ReadData(r, [&data](std::string_view block) {
       data.append(block);
       return Status::Ok();

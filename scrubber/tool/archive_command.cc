@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <clocale>
 #include <cstdlib>
 
 #include "scrubber/io/archive.h"
@@ -54,6 +55,11 @@ class ProgressLine {
 
 int RunArchive(const RawOptions& raw, const Diagnostics& diag) {
   auto start = std::chrono::steady_clock::now();
+  // libarchive converts member names through the locale's character set:
+  // in the "C" locale a non-ASCII name (PAX, UTF-8 zip) cannot be written.
+  if (std::setlocale(LC_CTYPE, "C.UTF-8") == nullptr) {
+    (void)std::setlocale(LC_CTYPE, "");
+  }
   RawOptions stream_options = raw;
   stream_options.add_mask_commands = false;
   auto stream_scrubber = BuildScrubber(stream_options, diag);

@@ -705,6 +705,33 @@ TEST_F(ArchiveCliTest, UnknownOrMisnamedFormatsFailCleanly) {
   ExpectFailsCleanly(Path("missing.tar"), ".tar");
 }
 
+// A compressed member that is no supported archive by name (a rotated
+// log.gz) would pass its secrets through, or be corrupted by masking inside
+// it: it fails closed. A zip named otherwise is still scrubbed, by content.
+TEST_F(ArchiveCliTest, CompressedMemberNotNamedAsAnArchiveFailsClosed) {
+  Pack(FormatOf(".tar"), Path("inner.tar"), {{"ci/test-ubuntu.log", planted_}}, "inner");
+  Tool("mkdir -p g && cp \"$A\" g/x.log && gzip -f g/x.log && tar -cf g.tar -C g .",
+       {{"A", DataPath("ci-logs/test-ubuntu.log")}});
+  ExpectFailsCleanly(Path("g.tar"), ".tar");
+  Tool("mkdir -p h && cp inner.tar h/artifact.bin && tar -cf h.tar -C h .", {});
+  RunResult r = ScrubArchive(Path("h.tar"), Path("oh.tar"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string inner = Tool("tar -xOf oh.tar ./artifact.bin | tar -xO", {});
+  EXPECT_TRUE(HoldsNoSecret(inner));
+}
+
+// libarchive needs a UTF-8 locale to write a non-ASCII member name.
+TEST_F(ArchiveCliTest, NonAsciiMemberNamesAreKept) {
+  // PAX, as Python's tarfile writes by default, stores names as UTF-8.
+  Tool(
+      "mkdir -p u && cp \"$A\" \"u/r\xc3\xa9sum\xc3\xa9.log\" && tar --format=pax -czf u.tar.gz -C "
+      "u .",
+      {{"A", DataPath("ci-logs/test-ubuntu.log")}});
+  RunResult r = ScrubArchive(Path("u.tar.gz"), Path("ou.tar.gz"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(Tool("tar -tzf ou.tar.gz", {}).find("r\xc3\xa9sum\xc3\xa9.log"), std::string::npos);
+}
+
 TEST_F(ArchiveCliTest, BombsOverALimitFailCleanly) {
   Tool(
       "head -c 50000000 /dev/zero > zeros.bin\nzstd -q zeros.bin -o bomb.zst\n"

@@ -96,11 +96,6 @@ Result<std::unique_ptr<LiteralScanner>> HashLiteralMatcher::NewScanner() const {
   return std::unique_ptr<LiteralScanner>(new HashScanner(this));
 }
 
-size_t HashLiteralMatcher::MemoryBytes() const {
-  return filter_.capacity() * 8 + bucket_start_.capacity() * 4 + entries_.capacity() * 8 +
-         short_ids_.capacity() * 4;
-}
-
 void HashLiteralMatcher::CheckBucket(std::string_view window,
                                      size_t p,
                                      uint32_t h,

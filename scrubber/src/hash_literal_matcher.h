@@ -31,7 +31,6 @@ class HashLiteralMatcher final : public LiteralMatcher {
   explicit HashLiteralMatcher(const LiteralTable* table);
 
   Result<std::unique_ptr<LiteralScanner>> NewScanner() const override;
-  size_t MemoryBytes() const override;
 
   // Appends every occurrence of a literal that starts in `window` and ends
   // within it; offsets are `base` + position.

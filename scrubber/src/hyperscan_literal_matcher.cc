@@ -95,12 +95,6 @@ class HyperscanLiteralMatcher final : public LiteralMatcher {
     return std::unique_ptr<LiteralScanner>(new HyperscanScanner(table_, stream, scratch));
   }
 
-  size_t MemoryBytes() const override {
-    size_t size = 0;
-    hs_database_size(db_.get(), &size);
-    return size;
-  }
-
  private:
   const LiteralTable* table_;
   std::unique_ptr<hs_database_t, DatabaseDeleter> db_;

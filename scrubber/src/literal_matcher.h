@@ -40,7 +40,6 @@ class LiteralMatcher {
  public:
   virtual ~LiteralMatcher() = default;
   virtual Result<std::unique_ptr<LiteralScanner>> NewScanner() const = 0;
-  virtual size_t MemoryBytes() const = 0;
 };
 
 }  // namespace scrubber

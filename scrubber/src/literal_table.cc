@@ -43,10 +43,8 @@ void LiteralTable::Finalize() {
     added_to_id_[index] = static_cast<uint32_t>(labels_.size() - 1);
   }
   max_length_ = 0;
-  min_length_ = size() == 0 ? 0 : SIZE_MAX;
   for (uint32_t id = 0; id < size(); ++id) {
     max_length_ = std::max<size_t>(max_length_, length(id));
-    min_length_ = std::min<size_t>(min_length_, length(id));
   }
   // About 16 filter bits per literal keeps false positives near 6%.
   filter_bits_ = std::clamp<uint32_t>(std::bit_width(size() * 16), 12, 26);
@@ -98,11 +96,6 @@ size_t LiteralTable::LongestHeldSuffix(std::string_view window) const {
     }
   }
   return 0;
-}
-
-size_t LiteralTable::MemoryBytes() const {
-  return arena_.capacity() + offsets_.capacity() * 4 + labels_.capacity() * 4 +
-         added_to_id_.capacity() * 4 + filter_.capacity() * 8;
 }
 
 }  // namespace scrubber

@@ -39,15 +39,12 @@ class LiteralTable {
   uint32_t length(uint32_t id) const { return offsets_[id + 1] - offsets_[id]; }
   uint32_t label(uint32_t id) const { return labels_[id]; }
   size_t max_length() const { return max_length_; }
-  size_t min_length() const { return min_length_; }
   // The id given to the literal added `n`-th (0-based) before Finalize.
   uint32_t IdOfAdded(size_t n) const { return added_to_id_[n]; }
 
   // Length of the longest suffix of `window` that is a proper prefix of
   // some literal (0 if none). Looks at most max_length() - 1 bytes back.
   size_t LongestHeldSuffix(std::string_view window) const;
-
-  size_t MemoryBytes() const;
 
  private:
   bool IsProperPrefix(std::string_view candidate) const;
@@ -68,7 +65,6 @@ class LiteralTable {
   std::vector<uint32_t> labels_;
   std::vector<uint32_t> added_to_id_;
   size_t max_length_ = 0;
-  size_t min_length_ = 0;
   uint32_t filter_bits_ = 12;
   std::vector<uint64_t> filter_;  // first 4 bytes of literals of length >= 4
 };

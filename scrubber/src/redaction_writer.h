@@ -69,7 +69,6 @@ class RedactionWriter {
       uint64_t upto, std::string_view window, uint64_t base, ByteSink* sink, ScrubStats* stats);
 
   uint64_t emitted() const { return emitted_; }
-  bool has_pending() const { return !pending_.empty(); }
 
  private:
   MaskSpeller speller_;

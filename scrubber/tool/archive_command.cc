@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <clocale>
-#include <cstdlib>
 
 #include "scrubber/io/archive.h"
 
@@ -112,10 +111,7 @@ int RunArchive(const RawOptions& raw, const Diagnostics& diag) {
   if (code == kExitOk && raw.fail_on_redact && report.total.redactions > 0) {
     code = kExitRedacted;
   }
-  if ((*stream_scrubber)->compile_pending() || (*member_scrubber)->compile_pending()) {
-    std::_Exit(code);  // see RunFilter
-  }
-  return code;
+  return FinishRun(code, {stream_scrubber->get(), member_scrubber->get()});
 }
 
 }  // namespace scrubber::tool

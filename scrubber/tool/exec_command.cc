@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 
 #include "scrubber/io/child_process.h"
 
@@ -50,10 +49,7 @@ int RunExec(const RawOptions& raw, const Diagnostics& diag) {
   if (code == 0 && raw.fail_on_redact && total.redactions > 0) {
     code = kExitRedacted;
   }
-  if ((*scrubber)->compile_pending()) {
-    std::_Exit(code);  // see RunFilter: do not wait for a compile no one needs
-  }
-  return code;
+  return FinishRun(code, {scrubber->get()});
 }
 
 }  // namespace scrubber::tool

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 
 #include "scrubber/io/fd_io.h"
@@ -101,13 +100,8 @@ int RunFilter(const RawOptions& raw, const Diagnostics& diag) {
   } else if (raw.fail_on_redact && total.redactions > 0) {
     code = kExitRedacted;
   }
-  if ((*scrubber)->compile_pending()) {
-    // The input ended before the background Hyperscan compile did: it is
-    // no longer needed, and destroying the Scrubber would wait for it.
-    (void)out.Flush();
-    std::_Exit(code);
-  }
-  return code;
+  (void)out.Flush();
+  return FinishRun(code, {scrubber->get()});
 }
 
 }  // namespace scrubber::tool

@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 
 #include "scrubber/io/secret_sources.h"
@@ -114,6 +115,15 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
             std::to_string(scrubber.literal_count()) + " literals, compiled in " +
             std::to_string(seconds) + " s");
   return compiled;
+}
+
+int FinishRun(int code, std::initializer_list<const Scrubber*> scrubbers) {
+  for (const Scrubber* scrubber : scrubbers) {
+    if (scrubber->compile_pending()) {
+      std::_Exit(code);
+    }
+  }
+  return code;
 }
 
 }  // namespace scrubber::tool

@@ -4,6 +4,7 @@
 #define SCRUBBER_TOOL_OPTIONS_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,11 @@ void AddScrubOptions(CLI::App* app, RawOptions* raw);
 // error (exit 2) whose message names it.
 Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
                                                       const Diagnostics& diag);
+
+// Returns `code`, or ends the process with it at once while a background
+// Hyperscan compile is still running: the work is done, and destroying a
+// Scrubber would wait for a compile no one needs. REQUIRES: output flushed.
+int FinishRun(int code, std::initializer_list<const Scrubber*> scrubbers);
 
 }  // namespace scrubber::tool
 

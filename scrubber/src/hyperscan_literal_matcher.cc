@@ -2,14 +2,11 @@
 // a scratch; the database is shared read-only.
 #include "hyperscan_literal_matcher.h"
 
-#include "scrubber_config.h"
-
-#if SCRUBBER_HAVE_HYPERSCAN
-#include <hs/hs.h>
-#endif
-
 #include <string>
 #include <vector>
+
+#include "hyperscan_runtime.h"
+#include "scrubber_config.h"
 
 namespace scrubber {
 
@@ -26,7 +23,7 @@ class HyperscanScanner final : public LiteralScanner {
       : table_(table), stream_(stream), scratch_(scratch) {}
   ~HyperscanScanner() override {
     // No end-of-data matches exist for plain literals: no callback needed.
-    hs_close_stream(stream_, nullptr, nullptr, nullptr);
+    Hyperscan().close_stream(stream_, nullptr, nullptr, nullptr);
     hs_free_scratch(scratch_);
   }
   HyperscanScanner(const HyperscanScanner&) = delete;
@@ -46,8 +43,8 @@ class HyperscanScanner final : public LiteralScanner {
       origin_ = fresh;
     }
     Context ctx{table_, out, origin_};
-    hs_error_t err = hs_scan_stream(stream_, data.data(), static_cast<unsigned>(data.size()), 0,
-                                    scratch_, &OnMatch, &ctx);
+    hs_error_t err = Hyperscan().scan_stream(
+        stream_, data.data(), static_cast<unsigned>(data.size()), 0, scratch_, &OnMatch, &ctx);
     if (err != HS_SUCCESS) {
       return Internal("hyperscan: stream scan failed (error " + std::to_string(err) + ")");
     }
@@ -88,7 +85,7 @@ class HyperscanLiteralMatcher final : public LiteralMatcher {
       return Internal("hyperscan: cannot allocate scratch space");
     }
     hs_stream_t* stream = nullptr;
-    if (hs_open_stream(db_.get(), 0, &stream) != HS_SUCCESS) {
+    if (Hyperscan().open_stream(db_.get(), 0, &stream) != HS_SUCCESS) {
       hs_free_scratch(scratch);
       return Internal("hyperscan: cannot open a stream");
     }
@@ -103,7 +100,7 @@ class HyperscanLiteralMatcher final : public LiteralMatcher {
 }  // namespace
 
 bool HyperscanUsable() {
-  return hs_valid_platform() == HS_SUCCESS;
+  return Hyperscan().usable;
 }
 
 Result<std::unique_ptr<LiteralMatcher>> CompileHyperscanLiterals(const LiteralTable* table) {
@@ -119,9 +116,9 @@ Result<std::unique_ptr<LiteralMatcher>> CompileHyperscanLiterals(const LiteralTa
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
-  hs_error_t err =
-      hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(),
-                           static_cast<unsigned>(n), HS_MODE_STREAM, nullptr, &db, &error);
+  hs_error_t err = hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(),
+                                        lengths.data(), static_cast<unsigned>(n), HS_MODE_STREAM,
+                                        &Hyperscan().platform, &db, &error);
   if (err != HS_SUCCESS) {
     // The message names the problem; the literal is only referred to by index.
     std::string message = "hyperscan: cannot compile the literal set";

@@ -9,6 +9,7 @@
 
 #include "add_mask.h"
 #include "redaction_writer.h"
+#include "rule_engine.h"
 #include "scrubber_impl.h"
 
 namespace scrubber {
@@ -73,6 +74,9 @@ std::string ReferenceScrub(const Scrubber& scrubber, std::string_view input, Scr
   }
   for (const auto& [bytes, from] : added) {
     FindAll(text, bytes, from, kAddMaskLabel, true, &found);
+  }
+  if (s.rules != nullptr) {
+    ReferenceRuleRedactions(*s.rules, text, &found);
   }
 
   // 3. Merge: sorted by start (label order within a start), join overlaps

@@ -9,6 +9,7 @@
 
 #include "hash_literal_matcher.h"
 #include "hyperscan_literal_matcher.h"
+#include "hyperscan_runtime.h"
 #include "scrubber_impl.h"
 
 namespace scrubber {
@@ -43,6 +44,14 @@ bool HyperscanAvailable() {
   return HyperscanUsable();
 }
 
+std::string HyperscanNote() {
+#if SCRUBBER_HAVE_HYPERSCAN
+  return Hyperscan().note;
+#else
+  return "this build has no Hyperscan";
+#endif
+}
+
 namespace {
 
 // Vectorscan's pure-literal compiler rejects a literal whose first byte is
@@ -72,6 +81,12 @@ const std::vector<SkippedSecret>& Scrubber::skipped() const {
 size_t Scrubber::literal_count() const {
   return impl_->literals.size();
 }
+size_t Scrubber::rule_count() const {
+  return impl_->rules == nullptr ? 0 : impl_->rules->rules().size();
+}
+const std::vector<std::string>& Scrubber::warnings() const {
+  return impl_->warnings;
+}
 size_t Scrubber::max_literal_length() const {
   return impl_->literals.max_length();
 }
@@ -96,6 +111,12 @@ Status Scrubber::background_status() const {
 }
 
 Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secrets,
+                                                          const ScrubOptions& options) {
+  return Compile(secrets, RuleSet(), options);
+}
+
+Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secrets,
+                                                          const RuleSet& rules,
                                                           const ScrubOptions& options) {
   if (options.min_secret_length == 0) {
     return InvalidArgument("--min-secret-length must be at least 1");
@@ -129,6 +150,13 @@ Result<std::shared_ptr<const Scrubber>> Scrubber::Compile(const SecretSet& secre
     ++impl->secrets_loaded;
   }
   impl->literals.Finalize();
+  if (!rules.empty()) {
+    auto engine_rules = RuleEngine::Compile(rules, engine, &impl->labels);
+    if (!engine_rules.ok()) {
+      return engine_rules.status();
+    }
+    impl->rules = std::move(engine_rules.value());
+  }
   if (impl->literals.empty()) {
     return std::shared_ptr<const Scrubber>(new Scrubber(std::move(impl)));
   }

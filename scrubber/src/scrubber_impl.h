@@ -13,6 +13,7 @@
 
 #include "literal_matcher.h"
 #include "literal_table.h"
+#include "rule_engine.h"
 
 namespace scrubber {
 
@@ -27,6 +28,8 @@ class Scrubber::Impl {
   std::vector<std::string> labels;
   LiteralTable literals;
   std::unique_ptr<LiteralMatcher> matcher;  // null when there are no literals
+  std::unique_ptr<RuleEngine> rules;        // null when there are no rules
+  std::vector<std::string> warnings;
   size_t secrets_loaded = 0;
   std::vector<SkippedSecret> skipped;
   bool hyperscan_literals = false;  // literals end up on Hyperscan

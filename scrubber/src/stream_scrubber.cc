@@ -15,6 +15,7 @@
 #include "hash_literal_matcher.h"
 #include "literal_table.h"
 #include "redaction_writer.h"
+#include "rule_engine.h"
 #include "scrubber_impl.h"
 
 namespace scrubber {
@@ -126,6 +127,9 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
         status_ = scanner.status();
       }
     }
+    if (s_.rules != nullptr) {
+      rules_ = std::make_unique<RuleStream>(s_.rules.get());
+    }
   }
 
   Status Write(std::string_view bytes) {
@@ -142,6 +146,12 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
       return status_;
     }
     status_ = add_mask_.Flush(this);
+    if (status_.ok() && rules_ != nullptr) {
+      redactions_.clear();
+      rules_->Finalize(&redactions_);
+      Report(0);
+      writer_.Add(&redactions_);
+    }
     if (status_.ok()) {
       // buf_ stays as context: a match that began before this point is still
       // found later and redacted from here on.
@@ -170,7 +180,19 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
 
   size_t max_held() const {
     size_t longest = std::max(s_.literals.max_length(), dynamic_.max_length());
+    if (s_.rules != nullptr) {
+      longest = std::max(longest, s_.rules->max_window() + s_.rules->longest_keyword());
+    }
     return (longest > 0 ? longest - 1 : 0) + kMaxAddMaskIndent + kAddMaskPrefix.size();
+  }
+
+  void set_finding_listener(std::function<void(const Finding&)> listener) {
+    finding_listener_ = std::move(listener);
+  }
+
+  uint64_t settled() const {
+    uint64_t at = std::min(base_, writer_.emitted());
+    return rules_ != nullptr ? std::min(at, rules_->HoldFrom()) : at;
   }
 
   const ScrubStats& stats() const { return stats_; }
@@ -208,8 +230,18 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
       dynamic_.Find(window, base, &matches_, &redactions_);
       hold = std::max(hold, dynamic_.LongestHeldSuffix(window));
     }
-    writer_.Add(&redactions_);
     uint64_t keep_from = end_ - hold;
+    if (rules_ != nullptr) {
+      Status s = rules_->Feed(seg, &redactions_);
+      if (!s.ok()) {
+        return FailClosed(window, base, s);
+      }
+      // A rule's future match starts at or after its hold; never before
+      // what is already kept.
+      keep_from = std::max(std::min(keep_from, rules_->HoldFrom()), base);
+    }
+    Report(0);
+    writer_.Add(&redactions_);
     Status s =
         writer_.EmitUpTo(std::max(keep_from, writer_.emitted()), window, base, sink_, &stats_);
     if (window.data() == buf_.data()) {
@@ -261,6 +293,19 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
     return base;
   }
 
+  // Tells the finding listener of redactions_[from...].
+  void Report(size_t from) {
+    if (!finding_listener_) {
+      return;
+    }
+    for (size_t i = from; i < redactions_.size(); ++i) {
+      const Redaction& r = redactions_[i];
+      bool rule = s_.rules != nullptr && r.label >= s_.rules->rules().front().label && !r.dynamic &&
+                  r.label <= s_.rules->rules().back().label;
+      finding_listener_({s_.labels[r.label], r.start, r.end, rule});
+    }
+  }
+
   // Scanning failed: nothing about these bytes can be trusted, so they are
   // written as one redaction, never raw, and the stream stops.
   Status FailClosed(std::string_view window, uint64_t base, const Status& cause) {
@@ -277,6 +322,8 @@ class StreamScrubber::Impl final : public AddMaskFilter::Output {
   const Scrubber::Impl& s_;
   ByteSink* sink_;
   std::unique_ptr<LiteralScanner> scanner_;
+  std::unique_ptr<RuleStream> rules_;
+  std::function<void(const Finding&)> finding_listener_;
   RedactionWriter writer_;
   AddMaskFilter add_mask_;
   DynamicLiterals dynamic_;
@@ -312,6 +359,12 @@ Status StreamScrubber::AddMask(std::string_view value) {
 }
 void StreamScrubber::set_mask_listener(std::function<void(std::string_view)> listener) {
   impl_->set_mask_listener(std::move(listener));
+}
+void StreamScrubber::set_finding_listener(std::function<void(const Finding&)> listener) {
+  impl_->set_finding_listener(std::move(listener));
+}
+uint64_t StreamScrubber::settled() const {
+  return impl_->settled();
 }
 size_t StreamScrubber::held() const {
   return impl_->held();

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scrubber/rule_set.h"
 #include "scrubber/secret_set.h"
 #include "scrubber/status.h"
 #include "scrubber/variants.h"
@@ -37,6 +38,10 @@ Result<Engine> ParseEngine(std::string_view name);
 std::string_view EngineName(Engine engine);
 // True when this build and this CPU can run the Hyperscan engine.
 bool HyperscanAvailable();
+// How this process uses Hyperscan, when not in the ordinary way: a library
+// that fails its self-test on this CPU is scanned through its AVX2 entry
+// points, or not used. Empty when nothing is unusual.
+std::string HyperscanNote();
 
 struct ScrubOptions {
   std::string mask = "***";        // replaces each merged redacted interval
@@ -72,6 +77,12 @@ class Scrubber {
   // their variants. Fails only on bad options or an engine failure.
   static Result<std::shared_ptr<const Scrubber>> Compile(const SecretSet& secrets,
                                                          const ScrubOptions& options);
+  // The same, with key-shape rules. A rule's regex that RE2 rejects is an
+  // error naming the rule; one Hyperscan rejects is served by RE2 alone and
+  // listed in warnings().
+  static Result<std::shared_ptr<const Scrubber>> Compile(const SecretSet& secrets,
+                                                         const RuleSet& rules,
+                                                         const ScrubOptions& options);
 
   ~Scrubber();
   Scrubber(const Scrubber&) = delete;
@@ -91,6 +102,9 @@ class Scrubber {
   size_t secrets_loaded() const;
   const std::vector<SkippedSecret>& skipped() const;
   size_t literal_count() const;  // distinct literals, variants included
+  size_t rule_count() const;
+  // Warnings from compiling (rule ids and what the engine said; no input).
+  const std::vector<std::string>& warnings() const;
   size_t max_literal_length() const;
 
   class Impl;

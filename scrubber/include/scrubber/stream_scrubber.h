@@ -55,6 +55,18 @@ struct ScrubStats {
   void Merge(const ScrubStats& other);
 };
 
+// One match, before intervals merge: what `scrub scan` reports. Offsets
+// count the bytes of the scrubbed text (::add-mask:: lines, when honoured,
+// are not part of it). `id` is a rule id or a secret's name ("secret" for an
+// unnamed one, "add-mask" for an ::add-mask:: value); it lives as long as the
+// Scrubber. Never the matched bytes.
+struct Finding {
+  std::string_view id;
+  uint64_t start = 0;
+  uint64_t end = 0;
+  bool rule = false;  // a key-shape rule, not a known secret
+};
+
 class StreamScrubber {
  public:
   // `scrubber` must outlive nothing: it is shared. `sink` must outlive this.
@@ -87,6 +99,13 @@ class StreamScrubber {
   // Called with each value an ::add-mask:: line of this stream adds (not
   // with values given to AddMask), so that a sibling stream can take it too.
   void set_mask_listener(std::function<void(std::string_view value)> listener);
+
+  // Called with every match as it is found, in no particular order; each
+  // starts at or after the settled() offset of the moment.
+  void set_finding_listener(std::function<void(const Finding&)> listener);
+
+  // No finding reported from now on starts before this offset.
+  uint64_t settled() const;
 
   // Bytes read but not yet written (a partial match, an ::add-mask:: prefix).
   size_t held() const;

@@ -1,0 +1,262 @@
+// The two keyword engines. The portable one keeps a 64 Kibit table of the
+// (case-folded) byte pairs that begin some keyword and, per pair, the
+// keywords that begin with it; a scan folds each pair of bytes, tests one
+// bit, and compares only the few keywords that share the pair. The Hyperscan
+// one compiles the keywords as literals (caseless where the rule is) in
+// streaming mode, so it carries a keyword cut by a Write across by itself.
+#include "keyword_matcher.h"
+
+#include <algorithm>
+
+#include "hyperscan_runtime.h"
+#include "scrubber_config.h"
+
+namespace scrubber {
+
+bool KeywordAt(const Keyword& keyword, std::string_view text) {
+  if (text.size() < keyword.text.size()) {
+    return false;
+  }
+  if (!keyword.caseless) {
+    return text.compare(0, keyword.text.size(), keyword.text) == 0;
+  }
+  for (size_t i = 0; i < keyword.text.size(); ++i) {
+    if (FoldByte(static_cast<unsigned char>(text[i])) !=
+        static_cast<unsigned char>(keyword.text[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+uint16_t FoldedPair(const char* p) {
+  return static_cast<uint16_t>(FoldByte(static_cast<unsigned char>(p[0])) << 8 |
+                               FoldByte(static_cast<unsigned char>(p[1])));
+}
+
+class PortableMatcher;
+
+class PortableScanner final : public KeywordScanner {
+ public:
+  explicit PortableScanner(const PortableMatcher* m) : m_(m) {}
+  Status Scan(std::string_view window,
+              uint64_t base,
+              uint64_t fresh,
+              std::vector<KeywordHit>* out) override;
+
+ private:
+  const PortableMatcher* m_;
+};
+
+class PortableMatcher final : public KeywordMatcher {
+ public:
+  explicit PortableMatcher(const std::vector<Keyword>* keywords) : keywords_(keywords) {
+    bits_.assign(65536 / 64, 0);
+    std::vector<std::pair<uint16_t, uint32_t>> by_pair;
+    for (uint32_t i = 0; i < keywords->size(); ++i) {
+      const std::string& t = (*keywords)[i].text;
+      uint16_t pair = FoldedPair(t.data());
+      by_pair.emplace_back(pair, i);
+      bits_[pair >> 6] |= uint64_t{1} << (pair & 63);
+      longest_ = std::max(longest_, t.size());
+    }
+    std::sort(by_pair.begin(), by_pair.end());
+    offsets_.assign(65537, 0);
+    for (const auto& [pair, id] : by_pair) {
+      ++offsets_[pair + 1];
+      ids_.push_back(id);
+    }
+    for (size_t i = 1; i < offsets_.size(); ++i) {
+      offsets_[i] += offsets_[i - 1];
+    }
+  }
+
+  Result<std::unique_ptr<KeywordScanner>> NewScanner() const override {
+    return std::unique_ptr<KeywordScanner>(new PortableScanner(this));
+  }
+
+  void Scan(std::string_view window,
+            uint64_t base,
+            uint64_t fresh,
+            std::vector<KeywordHit>* out) const {
+    if (window.size() < 2 || longest_ == 0) {
+      return;
+    }
+    uint64_t from = fresh >= base + longest_ - 1 ? fresh - longest_ + 1 : base;
+    const char* data = window.data();
+    for (size_t i = from - base; i + 1 < window.size(); ++i) {
+      uint16_t pair = FoldedPair(data + i);
+      if ((bits_[pair >> 6] >> (pair & 63) & 1) == 0) {
+        continue;
+      }
+      for (uint32_t j = offsets_[pair]; j < offsets_[pair + 1]; ++j) {
+        const Keyword& k = (*keywords_)[ids_[j]];
+        uint64_t end = base + i + k.text.size();
+        if (end > fresh && KeywordAt(k, window.substr(i))) {
+          out->push_back({base + i, ids_[j]});
+        }
+      }
+    }
+  }
+
+ private:
+  const std::vector<Keyword>* keywords_;
+  std::vector<uint64_t> bits_;
+  std::vector<uint32_t> offsets_;
+  std::vector<uint32_t> ids_;
+  size_t longest_ = 0;
+};
+
+Status PortableScanner::Scan(std::string_view window,
+                             uint64_t base,
+                             uint64_t fresh,
+                             std::vector<KeywordHit>* out) {
+  m_->Scan(window, base, fresh, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::unique_ptr<KeywordMatcher> NewPortableKeywordMatcher(const std::vector<Keyword>* keywords) {
+  return std::make_unique<PortableMatcher>(keywords);
+}
+
+#if SCRUBBER_HAVE_HYPERSCAN
+namespace {
+
+struct DatabaseDeleter {
+  void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+
+class HyperscanKeywordScanner final : public KeywordScanner {
+ public:
+  HyperscanKeywordScanner(const std::vector<Keyword>* keywords,
+                          hs_stream_t* stream,
+                          hs_scratch_t* scratch)
+      : keywords_(keywords), stream_(stream), scratch_(scratch) {}
+  ~HyperscanKeywordScanner() override {
+    Hyperscan().close_stream(stream_, nullptr, nullptr, nullptr);
+    hs_free_scratch(scratch_);
+  }
+  HyperscanKeywordScanner(const HyperscanKeywordScanner&) = delete;
+  HyperscanKeywordScanner& operator=(const HyperscanKeywordScanner&) = delete;
+
+  Status Scan(std::string_view window,
+              uint64_t base,
+              uint64_t fresh,
+              std::vector<KeywordHit>* out) override {
+    std::string_view data = window.substr(fresh - base);
+    if (data.empty()) {
+      return Status::Ok();
+    }
+    if (!started_) {
+      started_ = true;
+      origin_ = fresh;
+    }
+    Context ctx{keywords_, out, origin_};
+    hs_error_t err = Hyperscan().scan_stream(
+        stream_, data.data(), static_cast<unsigned>(data.size()), 0, scratch_, &OnMatch, &ctx);
+    if (err != HS_SUCCESS) {
+      return Internal("hyperscan: keyword scan failed (error " + std::to_string(err) + ")");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  struct Context {
+    const std::vector<Keyword>* keywords;
+    std::vector<KeywordHit>* out;
+    uint64_t origin;
+  };
+  static int OnMatch(unsigned int id,
+                     unsigned long long /*from*/,  // NOLINT(google-runtime-int)
+                     unsigned long long to,        // NOLINT(google-runtime-int)
+                     unsigned int /*flags*/,
+                     void* context) {
+    auto* ctx = static_cast<Context*>(context);
+    uint64_t end = ctx->origin + to;
+    ctx->out->push_back({end - (*ctx->keywords)[id].text.size(), id});
+    return 0;
+  }
+
+  const std::vector<Keyword>* keywords_;
+  hs_stream_t* stream_;
+  hs_scratch_t* scratch_;
+  bool started_ = false;
+  uint64_t origin_ = 0;
+};
+
+class HyperscanKeywordMatcher final : public KeywordMatcher {
+ public:
+  HyperscanKeywordMatcher(const std::vector<Keyword>* keywords, hs_database_t* db)
+      : keywords_(keywords), db_(db) {}
+
+  Result<std::unique_ptr<KeywordScanner>> NewScanner() const override {
+    hs_scratch_t* scratch = nullptr;
+    if (hs_alloc_scratch(db_.get(), &scratch) != HS_SUCCESS) {
+      return Internal("hyperscan: cannot allocate scratch space");
+    }
+    hs_stream_t* stream = nullptr;
+    if (Hyperscan().open_stream(db_.get(), 0, &stream) != HS_SUCCESS) {
+      hs_free_scratch(scratch);
+      return Internal("hyperscan: cannot open a stream");
+    }
+    return std::unique_ptr<KeywordScanner>(new HyperscanKeywordScanner(keywords_, stream, scratch));
+  }
+
+ private:
+  const std::vector<Keyword>* keywords_;
+  std::unique_ptr<hs_database_t, DatabaseDeleter> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KeywordMatcher>> CompileHyperscanKeywords(
+    const std::vector<Keyword>* keywords) {
+  if (!Hyperscan().usable) {
+    return InvalidArgument(Hyperscan().note);
+  }
+  size_t n = keywords->size();
+  std::vector<const char*> expressions(n);
+  std::vector<size_t> lengths(n);
+  std::vector<unsigned> ids(n);
+  std::vector<unsigned> flags(n, 0);
+  for (uint32_t id = 0; id < n; ++id) {
+    const Keyword& k = (*keywords)[id];
+    if (k.text.front() == '\0') {
+      return Internal("hyperscan: a keyword starts with a NUL byte");
+    }
+    expressions[id] = k.text.data();
+    lengths[id] = k.text.size();
+    ids[id] = id;
+    flags[id] = k.caseless ? HS_FLAG_CASELESS : 0;
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* error = nullptr;
+  hs_error_t err = hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(),
+                                        lengths.data(), static_cast<unsigned>(n), HS_MODE_STREAM,
+                                        &Hyperscan().platform, &db, &error);
+  if (err != HS_SUCCESS) {
+    std::string message = "hyperscan: cannot compile the rule keywords";
+    if (error != nullptr) {
+      message += ": ";
+      message += error->message;
+      hs_free_compile_error(error);
+    }
+    return Internal(message);
+  }
+  return std::unique_ptr<KeywordMatcher>(new HyperscanKeywordMatcher(keywords, db));
+}
+
+#else
+
+Result<std::unique_ptr<KeywordMatcher>> CompileHyperscanKeywords(
+    const std::vector<Keyword>* /*keywords*/) {
+  return InvalidArgument("this build of scrub has no Hyperscan engine; use --engine re2");
+}
+
+#endif
+
+}  // namespace scrubber

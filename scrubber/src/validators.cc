@@ -1,0 +1,176 @@
+// Checksums that tell a real token from a look-alike of the same shape:
+// GitHub's and npm's CRC32 in base62, GitLab's routable CRC32 in base36, the
+// Bech32 checksum of age identities, and a JWT's decodable header. A rule
+// names one in "validate"; the span it checks is what the rule redacts.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scrubber/rule_set.h"
+
+namespace scrubber {
+namespace {
+
+uint32_t Crc32(std::string_view bytes) {
+  static const std::array<uint32_t, 256> kTable = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) {
+        c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      }
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char b : bytes) {
+    crc = kTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  }
+  return crc ^ 0xFFFFFFFFu;
+}
+
+// `value` in base `digits.size()`, most significant first, left-padded with
+// digits[0] to `width`.
+std::string Encode(uint32_t value, std::string_view digits, size_t width) {
+  std::string out;
+  while (value > 0) {
+    out.insert(out.begin(), digits[value % digits.size()]);
+    value /= static_cast<uint32_t>(digits.size());
+  }
+  while (out.size() < width) {
+    out.insert(out.begin(), digits[0]);
+  }
+  return out;
+}
+
+// PREFIX_ + body + 6 base62 check characters over the body.
+bool GitHubCrc32(std::string_view token) {
+  size_t underscore = token.rfind('_');
+  if (underscore == std::string_view::npos || token.size() - underscore - 1 < 7) {
+    return false;
+  }
+  std::string_view rest = token.substr(underscore + 1);
+  std::string_view body = rest.substr(0, rest.size() - 6);
+  std::string_view check = rest.substr(rest.size() - 6);
+  return Encode(Crc32(body), "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 6) ==
+         check;
+}
+
+// Everything before the last 7 characters, then their base36 CRC32.
+bool GitLabCrc32(std::string_view token) {
+  if (token.size() < 8) {
+    return false;
+  }
+  std::string_view body = token.substr(0, token.size() - 7);
+  std::string_view check = token.substr(token.size() - 7);
+  return Encode(Crc32(body), "0123456789abcdefghijklmnopqrstuvwxyz", 7) == check;
+}
+
+uint32_t Bech32Polymod(const std::vector<uint8_t>& values) {
+  constexpr std::array<uint32_t, 5> kGen = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
+                                            0x2a1462b3};
+  uint32_t chk = 1;
+  for (uint8_t v : values) {
+    uint32_t top = chk >> 25;
+    chk = ((chk & 0x1ffffff) << 5) ^ v;
+    for (int i = 0; i < 5; ++i) {
+      if (((top >> i) & 1) != 0) {
+        chk ^= kGen[i];
+      }
+    }
+  }
+  return chk;
+}
+
+// BIP 173: human-readable part, '1', data with a 6-character checksum.
+bool Bech32(std::string_view text) {
+  constexpr std::string_view kCharset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+  size_t sep = text.rfind('1');
+  if (sep == std::string_view::npos || sep == 0 || text.size() - sep - 1 < 6) {
+    return false;
+  }
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  std::vector<uint8_t> values;
+  for (size_t i = 0; i < sep; ++i) {
+    values.push_back(static_cast<uint8_t>(lower(text[i])) >> 5);
+  }
+  values.push_back(0);
+  for (size_t i = 0; i < sep; ++i) {
+    values.push_back(static_cast<uint8_t>(lower(text[i])) & 31);
+  }
+  for (size_t i = sep + 1; i < text.size(); ++i) {
+    size_t v = kCharset.find(lower(text[i]));
+    if (v == std::string_view::npos) {
+      return false;
+    }
+    values.push_back(static_cast<uint8_t>(v));
+  }
+  return Bech32Polymod(values) == 1;
+}
+
+// The first segment decodes (base64url) to a JSON object naming "alg".
+bool Jwt(std::string_view token) {
+  size_t dot = token.find('.');
+  if (dot == std::string_view::npos) {
+    return false;
+  }
+  std::string decoded;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : token.substr(0, dot)) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '-' || c == '+') {
+      v = 62;
+    } else if (c == '_' || c == '/') {
+      v = 63;
+    } else if (c == '=') {
+      break;
+    } else {
+      return false;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      decoded.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  size_t first = decoded.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && decoded[first] == '{' &&
+         decoded.find("\"alg\"") != std::string::npos;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ValidatorNames() {
+  static const std::vector<std::string> kNames = {"github-crc32", "gitlab-crc32", "age-bech32",
+                                                  "jwt"};
+  return kNames;
+}
+
+bool RunValidator(std::string_view name, std::string_view span) {
+  if (name == "github-crc32") {
+    return GitHubCrc32(span);
+  }
+  if (name == "gitlab-crc32") {
+    return GitLabCrc32(span);
+  }
+  if (name == "age-bech32") {
+    return Bech32(span);
+  }
+  if (name == "jwt") {
+    return Jwt(span);
+  }
+  return false;
+}
+
+}  // namespace scrubber

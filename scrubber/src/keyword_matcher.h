@@ -2,6 +2,7 @@
 // running a rule's regex (rule_set.h). Two engines: Hyperscan's literal
 // compiler in streaming mode, and a portable one for --engine re2 that
 // indexes keywords by their first two (case-folded) bytes.
+// LIMITATION(hyperscan-keywords-only): rule regexes themselves run on RE2.
 #ifndef SCRUBBER_SRC_KEYWORD_MATCHER_H_
 #define SCRUBBER_SRC_KEYWORD_MATCHER_H_
 

@@ -181,6 +181,8 @@ bool RuleEngine::Evaluate(const CompiledRule& r,
   return true;
 }
 
+// LIMITATION(rule-window): RE2 sees at most 2 * max_length + 2 bytes, so a
+// regex that can match more is cut at the window's end.
 SearchResult RuleEngine::Run(const CompiledRule& r, const TextView& text, Search* search) const {
   SearchResult res;
   const uint64_t start = search->start;
@@ -205,6 +207,8 @@ SearchResult RuleEngine::Run(const CompiledRule& r, const TextView& text, Search
       return res;  // kNeedMore
     }
   } else {
+    // LIMITATION(multiline-first-complete-match): the first match that ends
+    // before a window's end is taken; for lazy patterns that is RE2's match.
     for (;; ++search->step) {
       uint64_t target = start + (kFirstMultilineWindow << search->step);
       if (target >= cap_limit) {
@@ -385,6 +389,8 @@ bool RuleStream::KeywordsKnownBefore(const CompiledRule& r, uint64_t k) const {
   return false;
 }
 
+// LIMITATION(rule-partial-line-hold): an unfinished line with a keyword, or
+// the last `lead` bytes of one, waits for its line end or --hold-ms.
 void RuleStream::ComputeHold() {
   std::string_view tail(ctx_);
   tail.remove_prefix(tail.size() - std::min(tail.size(), engine_->longest_keyword()));

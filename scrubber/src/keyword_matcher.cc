@@ -31,11 +31,6 @@ bool KeywordAt(const Keyword& keyword, std::string_view text) {
 
 namespace {
 
-uint16_t FoldedPair(const char* p) {
-  return static_cast<uint16_t>(FoldByte(static_cast<unsigned char>(p[0])) << 8 |
-                               FoldByte(static_cast<unsigned char>(p[1])));
-}
-
 class PortableMatcher;
 
 class PortableScanner final : public KeywordScanner {
@@ -50,27 +45,29 @@ class PortableScanner final : public KeywordScanner {
   const PortableMatcher* m_;
 };
 
+// Keywords by a hash of their first three folded bytes (two-byte keywords
+// by their pair): a bit per hash value says whether any keyword starts so,
+// and a bucket lists them. Most text positions cost one hash and one bit.
 class PortableMatcher final : public KeywordMatcher {
  public:
   explicit PortableMatcher(const std::vector<Keyword>* keywords) : keywords_(keywords) {
-    bits_.assign(65536 / 64, 0);
-    std::vector<std::pair<uint16_t, uint32_t>> by_pair;
+    for (int c = 0; c < 256; ++c) {
+      fold_[c] = FoldByte(static_cast<unsigned char>(c));
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> by_pair;
+    std::vector<std::pair<uint32_t, uint32_t>> by_triple;
     for (uint32_t i = 0; i < keywords->size(); ++i) {
-      const std::string& t = (*keywords)[i].text;
-      uint16_t pair = FoldedPair(t.data());
-      by_pair.emplace_back(pair, i);
-      bits_[pair >> 6] |= uint64_t{1} << (pair & 63);
-      longest_ = std::max(longest_, t.size());
+      const auto* t = reinterpret_cast<const unsigned char*>((*keywords)[i].text.data());
+      size_t n = (*keywords)[i].text.size();
+      longest_ = std::max(longest_, n);
+      if (n == 2) {
+        by_pair.emplace_back(Pair(t), i);
+      } else {
+        by_triple.emplace_back(Triple(t), i);
+      }
     }
-    std::sort(by_pair.begin(), by_pair.end());
-    offsets_.assign(65537, 0);
-    for (const auto& [pair, id] : by_pair) {
-      ++offsets_[pair + 1];
-      ids_.push_back(id);
-    }
-    for (size_t i = 1; i < offsets_.size(); ++i) {
-      offsets_[i] += offsets_[i - 1];
-    }
+    Build(by_pair, &pairs_);
+    Build(by_triple, &triples_);
   }
 
   Result<std::unique_ptr<KeywordScanner>> NewScanner() const override {
@@ -85,27 +82,74 @@ class PortableMatcher final : public KeywordMatcher {
       return;
     }
     uint64_t from = fresh >= base + longest_ - 1 ? fresh - longest_ + 1 : base;
-    const char* data = window.data();
-    for (size_t i = from - base; i + 1 < window.size(); ++i) {
-      uint16_t pair = FoldedPair(data + i);
-      if ((bits_[pair >> 6] >> (pair & 63) & 1) == 0) {
-        continue;
+    const auto* data = reinterpret_cast<const unsigned char*>(window.data());
+    const size_t size = window.size();
+    const bool any_pairs = !pairs_.ids.empty();
+    for (size_t i = from - base; i + 1 < size; ++i) {
+      if (i + 2 < size) {
+        uint32_t h = Triple(data + i);
+        if (triples_.Has(h)) {
+          Check(triples_, h, window, base, i, fresh, out);
+        }
       }
-      for (uint32_t j = offsets_[pair]; j < offsets_[pair + 1]; ++j) {
-        const Keyword& k = (*keywords_)[ids_[j]];
-        uint64_t end = base + i + k.text.size();
-        if (end > fresh && KeywordAt(k, window.substr(i))) {
-          out->push_back({base + i, ids_[j]});
+      if (any_pairs) {
+        uint32_t h = Pair(data + i);
+        if (pairs_.Has(h)) {
+          Check(pairs_, h, window, base, i, fresh, out);
         }
       }
     }
   }
 
  private:
+  static constexpr int kHashBits = 16;
+
+  struct Table {
+    std::vector<uint64_t> bits;
+    std::vector<uint32_t> offsets;  // by hash, into ids
+    std::vector<uint32_t> ids;
+    bool Has(uint32_t h) const { return (bits[h >> 6] >> (h & 63) & 1) != 0; }
+  };
+
+  uint32_t Pair(const unsigned char* p) const { return uint32_t{fold_[p[0]]} << 8 | fold_[p[1]]; }
+  uint32_t Triple(const unsigned char* p) const {
+    uint32_t v = uint32_t{fold_[p[0]]} | uint32_t{fold_[p[1]]} << 8 | uint32_t{fold_[p[2]]} << 16;
+    return (v * 0x9E3779B1u) >> (32 - kHashBits);
+  }
+
+  static void Build(std::vector<std::pair<uint32_t, uint32_t>>& entries, Table* t) {
+    std::sort(entries.begin(), entries.end());
+    t->bits.assign((size_t{1} << kHashBits) / 64, 0);
+    t->offsets.assign((size_t{1} << kHashBits) + 1, 0);
+    for (const auto& [h, id] : entries) {
+      t->bits[h >> 6] |= uint64_t{1} << (h & 63);
+      ++t->offsets[h + 1];
+      t->ids.push_back(id);
+    }
+    for (size_t i = 1; i < t->offsets.size(); ++i) {
+      t->offsets[i] += t->offsets[i - 1];
+    }
+  }
+
+  void Check(const Table& t,
+             uint32_t h,
+             std::string_view window,
+             uint64_t base,
+             size_t i,
+             uint64_t fresh,
+             std::vector<KeywordHit>* out) const {
+    for (uint32_t j = t.offsets[h]; j < t.offsets[h + 1]; ++j) {
+      const Keyword& k = (*keywords_)[t.ids[j]];
+      if (base + i + k.text.size() > fresh && KeywordAt(k, window.substr(i))) {
+        out->push_back({base + i, t.ids[j]});
+      }
+    }
+  }
+
   const std::vector<Keyword>* keywords_;
-  std::vector<uint64_t> bits_;
-  std::vector<uint32_t> offsets_;
-  std::vector<uint32_t> ids_;
+  std::array<unsigned char, 256> fold_{};
+  Table pairs_;
+  Table triples_;
   size_t longest_ = 0;
 };
 

@@ -8,6 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "scrubber/rule_set.h"
 #include "scrubber/scrubber.h"
 #include "scrubber/stream_scrubber.h"
 
@@ -67,11 +68,18 @@ class NullSink final : public scrubber::ByteSink {
   }
 };
 
+// range(0) secrets; range(1) = 1 adds the default key-shape rules.
 void BM_Scrub(benchmark::State& state, Engine engine) {
   auto secrets = RandomSecrets(static_cast<size_t>(state.range(0)));
   scrubber::ScrubOptions options;
   options.engine = engine;
-  auto compiled = scrubber::Scrubber::Compile(secrets, options);
+  options.background_compile = false;
+  scrubber::RuleSet rules;
+  if (state.range(1) != 0 && !rules.AddDefault().ok()) {
+    state.SkipWithError("the default rules do not load");
+    return;
+  }
+  auto compiled = scrubber::Scrubber::Compile(secrets, rules, options);
   if (!compiled.ok()) {
     state.SkipWithError(compiled.status().message().c_str());
     return;
@@ -97,8 +105,12 @@ BENCHMARK_CAPTURE(BM_Compile, re2, Engine::kRe2)
     ->Arg(1000)
     ->Arg(10000)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Scrub, hyperscan, Engine::kHyperscan)->Arg(10)->Arg(1000);
-BENCHMARK_CAPTURE(BM_Scrub, re2, Engine::kRe2)->Arg(10)->Arg(1000)->Arg(10000);
+BENCHMARK_CAPTURE(BM_Scrub, hyperscan, Engine::kHyperscan)
+    ->ArgNames({"secrets", "rules"})
+    ->ArgsProduct({{10, 1000}, {0, 1}});
+BENCHMARK_CAPTURE(BM_Scrub, re2, Engine::kRe2)
+    ->ArgNames({"secrets", "rules"})
+    ->ArgsProduct({{10, 1000, 10000}, {0, 1}});
 
 }  // namespace
 

@@ -34,7 +34,7 @@ import time
 MIB = 1024 * 1024
 MASK = b"***"
 GNU_TIME = "/usr/bin/time"
-COMPILED_RE = re.compile(rb"(\d+) secrets, (\d+) literals, compiled in ([0-9.eE+-]+) s")
+COMPILED_RE = re.compile(rb"(\d+) secrets, (\d+) literals, (?:\d+ rules, )?compiled in ([0-9.eE+-]+) s")
 
 
 def parse_args():
@@ -51,6 +51,9 @@ def parse_args():
                  help="secret count for the whole-corpus memory run (default: the largest)")
   p.add_argument("--large-repeats", type=int, default=1,
                  help="whole-corpus runs with --large-count secrets, per engine (default 1)")
+  p.add_argument("--rules", default="off,on",
+                 help="scrub runs without (off) and with (on) the default key-shape rules "
+                      "(default off,on)")
   p.add_argument("--no-check", action="store_true", help="skip the untimed checking run")
   p.add_argument("--json", default=None, help="results file (default CORPUS_DIR/results.json)")
   return p.parse_args()
@@ -199,9 +202,16 @@ def main():
        "argv": [rg, "--no-config", "-a", "--passthru", "--no-line-number", "--color", "never",
                 "-F", "-f", literals_txt, "-r", MASK.decode()]},
   ]
+  rule_modes = [m for m in args.rules.split(",") if m]
   for e in engines:
-    tools.append({"name": f"scrub {e}", "label": f"scrub {e} ({n_secrets} secrets)",
-                  "argv": [scrub, "--secret-file", secrets_txt, "--engine", e]})
+    if "off" in rule_modes:
+      tools.append({"name": f"scrub {e}", "label": f"scrub {e} ({n_secrets} secrets)",
+                    "argv": [scrub, "--no-default-rules", "--secret-file", secrets_txt,
+                             "--engine", e]})
+    if "on" in rule_modes:
+      tools.append({"name": f"scrub {e} +rules",
+                    "label": f"scrub {e} ({n_secrets} secrets + default rules)",
+                    "argv": [scrub, "--secret-file", secrets_txt, "--engine", e]})
 
   started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
   machine = machine_info()
@@ -236,7 +246,8 @@ def main():
 
     # Whole corpus with the largest secret file: memory at scale (unless the rounds had it).
     large_tools = [{"name": f"scrub {e}", "label": f"scrub {e} ({large} secrets)",
-                    "argv": [scrub, "--secret-file", secret_files[large], "--engine", e]}
+                    "argv": [scrub, "--no-default-rules", "--secret-file", secret_files[large],
+                             "--engine", e]}
                    for e in engines if f"scrub {e}" in runs and large != n_secrets]
     large_runs = {t["label"]: [] for t in large_tools}
     for r in range(args.large_repeats):
@@ -262,7 +273,7 @@ def main():
           fail(f"ripgrep on empty input failed (exit {run.status})")
         rg_setup.append(run)
       for c, e in setup_cases:
-        argv = [scrub, "-v", "--secret-file", secret_files[c], "--engine", e]
+        argv = [scrub, "-v", "--no-default-rules", "--secret-file", secret_files[c], "--engine", e]
         run = run_once(argv, os.devnull, devnull.fileno())
         m = COMPILED_RE.search(run.stderr)
         if run.status != 0 or not m:

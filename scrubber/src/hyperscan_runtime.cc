@@ -72,6 +72,12 @@ F Symbol(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
 }
 
+// "5.4.9" of hs_version()'s "5.4.9 2023-...".
+std::string Version() {
+  std::string v = hs_version();
+  return v.substr(0, v.find(' '));
+}
+
 HyperscanRuntime Choose() {
   HyperscanRuntime rt;
   if (hs_valid_platform() != HS_SUCCESS || hs_populate_platform(&rt.platform) != HS_SUCCESS) {
@@ -93,12 +99,12 @@ HyperscanRuntime Choose() {
   if (avx2.open_stream != nullptr && avx2.scan_stream != nullptr && avx2.close_stream != nullptr &&
       PassesSelfTest(avx2)) {
     avx2.usable = true;
-    avx2.note = std::string("Hyperscan ") + hs_version() +
+    avx2.note = "Hyperscan " + Version() +
                 " loses matches in its AVX-512 scanners on this CPU; its AVX2 scanners are used";
     return avx2;
   }
   rt.note =
-      std::string("Hyperscan ") + hs_version() + " fails its self-test on this CPU and is not used";
+      "Hyperscan " + Version() + " fails its self-test on this CPU and is not used";
   return rt;
 }
 

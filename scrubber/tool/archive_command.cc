@@ -59,9 +59,14 @@ int RunArchive(const RawOptions& raw, const Diagnostics& diag) {
   if (std::setlocale(LC_CTYPE, "C.UTF-8") == nullptr) {
     (void)std::setlocale(LC_CTYPE, "");
   }
+  auto rules = LoadRules(raw);
+  if (!rules.ok()) {
+    diag.Error(rules.status().message());
+    return kExitUsage;
+  }
   RawOptions stream_options = raw;
   stream_options.add_mask_commands = false;
-  auto stream_scrubber = BuildScrubber(stream_options, diag);
+  auto stream_scrubber = BuildScrubber(stream_options, diag, &*rules);
   if (!stream_scrubber.ok()) {
     diag.Error(stream_scrubber.status().message());
     return kExitUsage;
@@ -70,7 +75,7 @@ int RunArchive(const RawOptions& raw, const Diagnostics& diag) {
   member_options.preserve_length = true;
   Diagnostics quiet;  // the same secrets: warnings were given once already
   quiet.set_verbosity(Verbosity::kQuiet);
-  auto member_scrubber = BuildScrubber(member_options, quiet);
+  auto member_scrubber = BuildScrubber(member_options, quiet, &*rules);
   if (!member_scrubber.ok()) {
     diag.Error(member_scrubber.status().message());
     return kExitUsage;

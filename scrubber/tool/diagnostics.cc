@@ -30,6 +30,12 @@ void Diagnostics::Warning(std::string_view message) const {
   }
 }
 
+void Diagnostics::Note(std::string_view message) const {
+  if (verbosity_ >= Verbosity::kNormal) {
+    Emit("", message);
+  }
+}
+
 void Diagnostics::Info(std::string_view message) const {
   if (verbosity_ >= Verbosity::kVerbose) {
     Emit("", message);

@@ -15,6 +15,7 @@ class Diagnostics {
   void set_verbosity(Verbosity v) { verbosity_ = v; }
   void Error(std::string_view message) const;    // always shown
   void Warning(std::string_view message) const;  // hidden by -q
+  void Note(std::string_view message) const;     // a summary line; hidden by -q
   void Info(std::string_view message) const;     // shown with -v
 
  private:

@@ -10,6 +10,8 @@
 #include "exec_command.h"
 #include "filter_command.h"
 #include "options.h"
+#include "rules_command.h"
+#include "scan_command.h"
 #include "scrubber_config.h"
 #include <CLI/CLI.hpp>
 
@@ -18,7 +20,8 @@ namespace {
 constexpr const char* kDescription =
     "scrub: redact secrets from logs and build artifacts.\n"
     "Reads FILEs (or stdin) and writes them to stdout with every known secret, and its\n"
-    "base64, percent, JSON, XML and shell encodings, replaced by a mask.";
+    "base64, percent, JSON, XML and shell encodings, replaced by a mask; key shapes\n"
+    "(tokens, private keys, passwords in URLs) too, by the built-in rules.";
 
 }  // namespace
 
@@ -61,6 +64,23 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   archive->add_option("IN", raw.archive_in, "The archive to scrub")->required();
   archive->add_option("OUT", raw.archive_out, "Where to write the scrubbed archive")->required();
+
+  CLI::App* scan = app.add_subcommand(
+      "scan", "Find secrets and key shapes without rewriting: JSON Lines or SARIF on stdout");
+  scrubber::tool::AddScrubOptions(scan, &raw);
+  scan->add_option("--format", raw.scan_format, "jsonl (default) or sarif")
+      ->check(CLI::IsMember({"jsonl", "sarif"}));
+  scan->add_option("FILE", raw.inputs, "Inputs to scan, each on its own; none or - reads stdin");
+
+  CLI::App* rules = app.add_subcommand(
+      "rules", "List the key-shape rules in effect and test their examples and counter-examples");
+  scrubber::tool::AddRuleOptions(rules, &raw);
+  rules
+      ->add_option("--engine", raw.rule_engines,
+                   "Test on this engine: auto, hyperscan or re2; repeatable (default auto)")
+      ->allow_extra_args(false);
+  rules->add_flag("-v,--verbose", raw.verbose, "Say more on stderr");
+  rules->add_flag("-q,--quiet", raw.quiet, "Only errors on stderr");
   Diagnostics diag;
   try {
     app.parse(argc, argv);
@@ -78,6 +98,12 @@ int main(int argc, char** argv) {
     diag.set_verbosity(scrubber::tool::Verbosity::kQuiet);
   } else if (raw.verbose) {
     diag.set_verbosity(scrubber::tool::Verbosity::kVerbose);
+  }
+  if (scan->parsed()) {
+    return scrubber::tool::RunScan(raw, diag);
+  }
+  if (rules->parsed()) {
+    return scrubber::tool::RunRules(raw, diag);
   }
   if (archive->parsed()) {
     return scrubber::tool::RunArchive(raw, diag);

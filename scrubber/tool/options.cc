@@ -44,12 +44,43 @@ void AddScrubOptions(CLI::App* app, RawOptions* raw) {
   app->add_flag("--fail-on-redact", raw->fail_on_redact, "Exit 1 when anything was redacted");
   app->add_flag("--add-mask-commands", raw->add_mask_commands,
                 "Honour ::add-mask::VALUE lines in the input");
+  AddRuleOptions(app, raw);
   app->add_flag("-v,--verbose", raw->verbose, "Say more on stderr");
   app->add_flag("-q,--quiet", raw->quiet, "Only errors on stderr");
 }
 
+void AddRuleOptions(CLI::App* app, RawOptions* raw) {
+  app->add_option("--rules", raw->rule_files, "JSON rule file of key shapes to redact; repeatable")
+      ->type_name("PATH")
+      ->allow_extra_args(false);
+  app->add_flag("--no-default-rules", raw->no_default_rules,
+                "Leave out the built-in key-shape rules");
+}
+
+Result<RuleSet> LoadRules(const RawOptions& raw) {
+  RuleSet rules;
+  if (!raw.no_default_rules) {
+    Status s = rules.AddDefault();
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  for (const std::string& path : raw.rule_files) {
+    auto json = io::ReadSmallFile(path);
+    if (!json.ok()) {
+      return json.status();
+    }
+    Status s = rules.AddJson(*json, path);
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return rules;
+}
+
 Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
-                                                      const Diagnostics& diag) {
+                                                      const Diagnostics& diag,
+                                                      const RuleSet* rules) {
   ScrubOptions options;
   options.mask = raw.mask;
   options.label = raw.label;
@@ -90,8 +121,18 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
     io::LoadSecretsFromEnv(&secrets);
   }
 
+  RuleSet loaded;
+  if (rules == nullptr) {
+    auto from_files = LoadRules(raw);
+    if (!from_files.ok()) {
+      return from_files.status();
+    }
+    loaded = std::move(*from_files);
+    rules = &loaded;
+  }
+
   auto start = std::chrono::steady_clock::now();
-  auto compiled = Scrubber::Compile(secrets, options);
+  auto compiled = Scrubber::Compile(secrets, *rules, options);
   if (!compiled.ok()) {
     return compiled.status();
   }
@@ -99,8 +140,18 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
   const Scrubber& scrubber = **compiled;
   bool sources_given = !raw.secret_files.empty() || !raw.secrets_json.empty() ||
                        !raw.secret_envs.empty() || raw.secrets_from_env;
-  if (sources_given && scrubber.secrets_loaded() == 0) {
-    diag.Warning("no secrets loaded: nothing will be redacted");
+  // A typo in a CI setup must not pass secrets through in silence; the
+  // rules still catch key shapes, but not the values the job meant.
+  if (scrubber.secrets_loaded() == 0) {
+    if (sources_given) {
+      diag.Warning(scrubber.rule_count() > 0 ? "no secrets loaded: only key-shape rules will redact"
+                                             : "no secrets loaded: nothing will be redacted");
+    } else if (scrubber.rule_count() == 0 && !options.add_mask_commands) {
+      diag.Warning("no secrets and no rules: nothing will be redacted");
+    }
+  }
+  for (const std::string& warning : scrubber.warnings()) {
+    diag.Warning(warning);
   }
   for (const SkippedSecret& skip : scrubber.skipped()) {
     std::string who = skip.name.empty() ? "a secret" : "secret '" + skip.name + "'";
@@ -112,8 +163,12 @@ Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
             std::string(scrubber.literal_engine()) +
             (scrubber.compile_pending() ? ", compiling in the background" : "") +
             "): " + std::to_string(scrubber.secrets_loaded()) + " secrets, " +
-            std::to_string(scrubber.literal_count()) + " literals, compiled in " +
+            std::to_string(scrubber.literal_count()) + " literals, " +
+            std::to_string(scrubber.rule_count()) + " rules, compiled in " +
             std::to_string(seconds) + " s");
+  if (std::string note = HyperscanNote(); !note.empty()) {
+    diag.Info(note);
+  }
   return compiled;
 }
 

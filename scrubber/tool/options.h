@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "scrubber/rule_set.h"
 #include "scrubber/scrubber.h"
 #include "scrubber/status.h"
 
@@ -31,6 +32,8 @@ struct RawOptions {
   std::vector<std::string> secrets_json;
   std::vector<std::string> secret_envs;
   bool secrets_from_env = false;
+  std::vector<std::string> rule_files;  // --rules, in order
+  bool no_default_rules = false;
   std::string mask = "***";
   bool label = false;
   bool preserve_length = false;
@@ -55,16 +58,31 @@ struct RawOptions {
   double max_ratio = 1000;
   uint64_t max_members = 100000;
   int max_depth = 3;
+  // scan
+  std::string scan_format = "jsonl";
+  // rules: --engine, repeatable
+  std::vector<std::string> rule_engines;
 };
 
-// Declares the options shared by the filter and (later) exec/archive.
+// Declares the options shared by the filter, exec, archive and scan.
 void AddScrubOptions(CLI::App* app, RawOptions* raw);
 
-// Loads the secrets and compiles them. Warns about skipped secrets by name
-// and source. A bad option or unreadable or malformed secret source is an
-// error (exit 2) whose message names it.
+// Declares --rules PATH (repeatable) and --no-default-rules.
+void AddRuleOptions(CLI::App* app, RawOptions* raw);
+
+// The rules in effect: the built-in set unless --no-default-rules, then
+// each --rules file in order. An unreadable file or a malformed rule is an
+// error naming the file (and the rule).
+Result<RuleSet> LoadRules(const RawOptions& raw);
+
+// Loads the secrets and the rules and compiles them. Warns about skipped
+// secrets by name and source, and passes on the compiler's warnings. A bad
+// option or an unreadable or malformed secret source or rule file is an
+// error (exit 2) whose message names it. `rules`, when given, are used
+// instead of LoadRules(raw) (a caller that needs them too loads them once).
 Result<std::shared_ptr<const Scrubber>> BuildScrubber(const RawOptions& raw,
-                                                      const Diagnostics& diag);
+                                                      const Diagnostics& diag,
+                                                      const RuleSet* rules = nullptr);
 
 // Returns `code`, or ends the process with it at once while a background
 // Hyperscan compile is still running: the work is done, and destroying a

@@ -21,6 +21,11 @@ namespace scrubber::testing {
 inline constexpr char kApiToken[] = "tok_3fK9qLm2Xv8RzP1wYc7N";
 // Quote, slash, hash and space make its percent and JSON forms differ from it.
 inline constexpr char kDbPassword[] = "Zq8\"vN3/pL#4 wKe";
+// A made-up GitHub classic token whose CRC32 check holds, so the default rule
+// github-pat-classic takes it: ghp_ + 30 characters + the base62 CRC32 of
+// those 30. kGitHubLookAlike differs in its last character: the check fails.
+inline constexpr char kGitHubToken[] = "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";
+inline constexpr char kGitHubLookAlike[] = "ghp_Zx7QmRw2Lp9Kd4Vn8Ty3Hb6Fj1Sc5G2sXF8S";
 
 // The scrub binary (SCRUB_BIN), or "" when it is not set.
 std::string ScrubBin();

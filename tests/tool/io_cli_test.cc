@@ -67,7 +67,9 @@ TEST_F(CliTest, NoSecretAtAllIsWarnedAbout) {
   RunResult r = Scrub({"--secrets-from-env"}, options);
   EXPECT_EQ(r.out, "text\n");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.err, "scrub: warning: no secrets loaded: nothing will be redacted\n");
+  EXPECT_EQ(r.err, "scrub: warning: no secrets loaded: only key-shape rules will redact\n");
+  r = Scrub({"--secrets-from-env", "--no-default-rules"}, options);
+  EXPECT_RUN(r, "text\n", "scrub: warning: no secrets loaded: nothing will be redacted\n", 0);
 }
 
 TEST_F(CliTest, MissingInputIsNamedAndTheOtherInputsStillScrubbed) {

@@ -65,7 +65,7 @@ class SignalRoute {
 struct OutputPipe {
   int fd = -1;
   StreamScrubber* stream = nullptr;
-  FdSink* sink = nullptr;
+  LiveSink* sink = nullptr;
   Clock::time_point last_read;
   bool failed = false;  // our output failed: keep draining, write nothing
   Status error;
@@ -144,9 +144,13 @@ class ChildLoop {
 
  private:
   void PollOnce() {
-    std::array<pollfd, 3> fds{};
+    std::array<pollfd, 4> fds{};
     fds[0] = {signal_fd_, POLLIN, 0};
     nfds_t n = 1;
+    const bool watch_stop = options_.stop_fd >= 0 && !stop_requested_ && !reaped_;
+    if (watch_stop) {
+      fds[n++] = {options_.stop_fd, POLLIN, 0};
+    }
     for (const OutputPipe& p : *pipes_) {
       if (p.open()) {
         fds[n++] = {p.fd, POLLIN, 0};
@@ -156,7 +160,14 @@ class ChildLoop {
     if (fds[0].revents != 0) {
       ReadSignals();
     }
-    for (nfds_t i = 1; i < n; ++i) {
+    nfds_t first_pipe = 1;
+    if (watch_stop) {
+      first_pipe = 2;
+      if (fds[1].revents != 0) {
+        Stop();
+      }
+    }
+    for (nfds_t i = first_pipe; i < n; ++i) {
       if (fds[i].revents != 0) {
         for (OutputPipe& p : *pipes_) {
           if (p.fd == fds[i].fd) {
@@ -242,8 +253,18 @@ class ChildLoop {
     }
   }
 
+  // The caller asked through stop_fd: SIGTERM now, SIGKILL later.
+  void Stop() {
+    stop_requested_ = true;
+    if (!reaped_ && !kill_at_) {
+      result_->stopped = true;
+      ::kill(-pid_, SIGTERM);
+      kill_at_ = Clock::now() + std::chrono::milliseconds(options_.kill_after_ms);
+    }
+  }
+
   void EnforceTimeout(Clock::time_point now) {
-    if (reaped_ || options_.timeout_ms <= 0) {
+    if (reaped_ || (options_.timeout_ms <= 0 && !kill_at_)) {
       return;
     }
     if (!kill_at_ && now - start_ >= std::chrono::milliseconds(options_.timeout_ms)) {
@@ -266,6 +287,7 @@ class ChildLoop {
   bool reaped_ = false;
   Clock::time_point grace_end_;
   std::optional<Clock::time_point> kill_at_;
+  bool stop_requested_ = false;
   int interrupts_ = 0;
 };
 
@@ -342,8 +364,8 @@ std::optional<bp::child> Start(const ChildOptions& options,
 
 Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
                                      const std::shared_ptr<const Scrubber>& scrubber,
-                                     FdSink* out,
-                                     FdSink* err) {
+                                     LiveSink* out,
+                                     LiveSink* err) {
   if (options.argv.empty()) {
     return InvalidArgument("no command to run");
   }

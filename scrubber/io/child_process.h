@@ -28,6 +28,10 @@ struct ChildOptions {
   int timeout_ms = 0;   // 0: none; else SIGTERM after it, SIGKILL kill_after_ms later
   int kill_after_ms = 5000;
   bool forward_signals = true;  // SIGINT, SIGTERM, SIGHUP to the child's process group
+  // When this descriptor turns readable (an eventfd the caller writes), the
+  // child is stopped as on a timeout: SIGTERM to its group, SIGKILL
+  // kill_after_ms later. -1: none.
+  int stop_fd = -1;
 };
 
 struct ChildResult {
@@ -37,6 +41,7 @@ struct ChildResult {
   int exit_status = 0;
   int signal = 0;  // the signal that ended it, or 0
   bool timed_out = false;
+  bool stopped = false;     // stop_fd asked for it
   std::string start_error;  // why it did not start: "CMD: No such file or directory"
   ScrubStats stdout_stats;
   ScrubStats stderr_stats;
@@ -49,8 +54,8 @@ struct ChildResult {
 // (the child is still waited for), or the scrubber failing.
 Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
                                      const std::shared_ptr<const Scrubber>& scrubber,
-                                     FdSink* out,
-                                     FdSink* err);
+                                     LiveSink* out,
+                                     LiveSink* err);
 
 }  // namespace scrubber::io
 

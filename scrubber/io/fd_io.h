@@ -12,9 +12,19 @@
 
 namespace scrubber::io {
 
+// A ByteSink that buffers and is told when to write out: what live output
+// (scrub exec, the agent's steps) writes into.
+class LiveSink : public ByteSink {
+ public:
+  // Writes out what is buffered.
+  virtual Status Flush() = 0;
+  // True once the reader went away (EPIPE): callers end quietly.
+  virtual bool broken_pipe() const { return false; }
+};
+
 // Writes to a descriptor through a 64 KiB buffer. A reader that went away
 // (EPIPE) is reported by broken_pipe(), so callers can end quietly.
-class FdSink final : public ByteSink {
+class FdSink final : public LiveSink {
  public:
   FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   ~FdSink() override;
@@ -22,9 +32,8 @@ class FdSink final : public ByteSink {
   FdSink& operator=(const FdSink&) = delete;
 
   Status Write(std::string_view bytes) override;
-  // Writes out what is buffered.
-  Status Flush();
-  bool broken_pipe() const { return broken_pipe_; }
+  Status Flush() override;
+  bool broken_pipe() const override { return broken_pipe_; }
 
  private:
   Status WriteAll(std::string_view bytes);

@@ -327,6 +327,7 @@ void RuleStream::Finalize(std::vector<Redaction>* out) {
   }
   line_start_ = end_;
   hold_ = end_;
+  context_ = end_;
   Trim();
 }
 
@@ -396,27 +397,36 @@ void RuleStream::ComputeHold() {
   tail.remove_prefix(tail.size() - std::min(tail.size(), engine_->longest_keyword()));
   engine_->HeldPrefixes(tail, &tails_);
   uint64_t hold = UINT64_MAX;
+  uint64_t context = UINT64_MAX;
   for (uint32_t id = 0; id < states_.size(); ++id) {
     const CompiledRule& r = engine_->rules()[id];
     const State& st = states_[id];
     uint64_t h = 0;
+    uint64_t c = 0;  // where the next search's OpenAt may look back to
     if (st.open) {
-      h = st.search.start;
+      h = c = st.search.start;
     } else if (r.anywhere) {
-      h = st.s;
-    } else if (!st.pending.empty()) {
-      uint64_t k = st.pending.front();
-      h = std::max(st.s, k >= r.lead ? k - r.lead : 0);
+      h = c = st.s;
     } else {
+      // The next search opens at a keyword read already (pending) or at one
+      // whose first bytes end the text (tails_): a longer keyword may start
+      // before a pending shorter one that it contains.
       uint64_t next_keyword = end_ - tails_[id];
-      h = std::max(st.s, next_keyword >= r.lead ? next_keyword - r.lead : 0);
-      if (!r.multiline) {
+      if (!st.pending.empty()) {
+        next_keyword = std::min(next_keyword, st.pending.front());
+      }
+      h = c = std::max(st.s, next_keyword >= r.lead ? next_keyword - r.lead : 0);
+      // No match starts before the line does, but OpenAt looks for that
+      // line's start from k - lead back.
+      if (!r.multiline && next_keyword >= line_start_) {
         h = std::max(h, line_start_);
       }
     }
     hold = std::min(hold, h);
+    context = std::min(context, c);
   }
   hold_ = hold;
+  context_ = context;
 }
 
 void RuleStream::Trim() {

@@ -6,6 +6,7 @@
 #ifndef SCRUBBER_SRC_RULE_ENGINE_H_
 #define SCRUBBER_SRC_RULE_ENGINE_H_
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,7 +50,11 @@ struct TextView {
   uint64_t base = 0;
   bool final = false;
   uint64_t end() const { return base + bytes.size(); }
-  char at(uint64_t offset) const { return bytes[offset - base]; }
+  // REQUIRES: base <= offset < end() (checked where asserts are on).
+  char at(uint64_t offset) const {
+    assert(offset >= base && offset < end());
+    return bytes[offset - base];
+  }
 };
 
 // An open search: where it starts, and progress kept between calls so a
@@ -154,7 +159,8 @@ class RuleStream {
   uint64_t line_start_ = 0;  // just after the last line break read
   std::vector<KeywordHit> hits_;
   std::vector<size_t> tails_;
-  uint64_t hold_ = 0;
+  uint64_t hold_ = 0;     // no redaction starts before it
+  uint64_t context_ = 0;  // no search looks back before it
 };
 
 // Every redaction the rules make in a whole input, found the slow way: a

@@ -290,3 +290,31 @@ TEST(RuleStreaming, MemoryStaysBoundedOnALongLineFullOfKeywords) {
 
 }  // namespace
 }  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+// Found by rule_file_fuzzer: a keyword that contains a shorter one of the
+// same rule starts before it, so what is kept for the longer one's search
+// must reach back past the shorter one's lead.
+TEST(RuleStreaming, ALongerKeywordStartingBeforeAShorterOneIsSearchedFromItsOwnStart) {
+  RuleSet rules;
+  ASSERT_TRUE(
+      rules
+          .AddJson(
+              R"j({"rules":[{"id":"pw","regex":"(?i)[;\\s](?:password|pwd)\\s*=\\s*([^;\\s]{4,40})",
+                    "group":1,"keywords":["palea;dPWDssword","pwd"],"lead":3,"max_length":30}]})j",
+              "test")
+          .ok());
+  const std::string doc = "x palea;dPWDssword and ;pwd=s3cr3tzz; then palea;dPWDssword=abcdefgh\n";
+  for (Engine engine : TestEngines()) {
+    auto scrubber = CompileRules(rules, engine);
+    const std::string want = ReferenceScrub(*scrubber, doc);
+    EXPECT_NE(want, doc);
+    EXPECT_EQ(ScrubChunked(scrubber, doc, testing::EveryByte(doc.size())), want)
+        << EngineName(engine);
+  }
+}
+
+}  // namespace
+}  // namespace scrubber

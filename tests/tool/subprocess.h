@@ -70,6 +70,8 @@ class Subprocess {
   // stdout seen so far contains `want`, stdout ends, or `deadline` passes.
   // Returns true when `want` was seen.
   bool ReadStdoutUntil(std::string_view want, std::chrono::milliseconds deadline);
+  // The child's process id (-1 when it did not start).
+  pid_t pid() const { return pid_; }
   // Stdout and stderr read so far.
   const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }

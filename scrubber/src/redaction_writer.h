@@ -19,7 +19,7 @@ namespace scrubber {
 
 // A redacted span with the label it would carry. Among spans that merge,
 // the label comes from the one that starts first, then the longest, then a
-// known secret before an ::add-mask:: value.
+// known secret before an ::add-mask:: value, then the first label id.
 struct Redaction {
   uint64_t start;
   uint64_t end;        // grows as intervals merge
@@ -36,7 +36,12 @@ inline bool LabelsFirst(const Redaction& a, const Redaction& b) {
   if (a.label_end != b.label_end) {
     return a.label_end > b.label_end;
   }
-  return !a.dynamic && b.dynamic;
+  if (a.dynamic != b.dynamic) {
+    return !a.dynamic;
+  }
+  // Two ids for the same span (two rules, say): the first id, so that which
+  // search finished first, which depends on the chunking, does not matter.
+  return a.label < b.label;
 }
 
 // Writes `mask_start` once for a new interval and the per-byte stars; shared

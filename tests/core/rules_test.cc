@@ -318,3 +318,37 @@ TEST(RuleStreaming, ALongerKeywordStartingBeforeAShorterOneIsSearchedFromItsOwnS
 
 }  // namespace
 }  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+// Found by a fresh-user run: two rules redacting the same span named it
+// after whichever rule's search happened to finish first, which depends on
+// the chunking. The label must not.
+TEST(RuleStreaming, TheLabelOfASpanTwoRulesRedactDoesNotDependOnTheChunking) {
+  RuleSet rules;
+  ASSERT_TRUE(rules
+                  .AddJson(R"j({"rules":[
+      {"id":"wide","regex":"(?:key|secret)=([a-z0-9]{8,40})","group":1,"keywords":["key=","secret="],
+       "lead":0,"max_length":400},
+      {"id":"narrow","regex":"secret=([a-z0-9]{8,40})","group":1,"keywords":["secret="],
+       "lead":0,"max_length":60}]})j",
+                           "test")
+                  .ok());
+  // The narrow rule's window ends long before the line does; the wide
+  // one's only at the line end.
+  const std::string doc = "a secret=q8vz3lmp0xr7tkw2 " + std::string(300, '.') +
+                          "\nc key=abcdefgh1234 secret=zz9988776655\n";
+  ScrubOptions options;
+  options.label = true;
+  for (Engine engine : TestEngines()) {
+    auto scrubber = CompileRules(rules, engine, options);
+    const std::string want = ReferenceScrub(*scrubber, doc);
+    EXPECT_EQ(ScrubChunked(scrubber, doc, {}), want) << EngineName(engine);
+    EXPECT_EQ(ScrubChunked(scrubber, doc, testing::EveryByte(doc.size())), want)
+        << EngineName(engine);
+  }
+}
+
+}  // namespace
+}  // namespace scrubber

@@ -2,6 +2,8 @@
 // GitHub's and npm's CRC32 in base62, GitLab's routable CRC32 in base36, the
 // Bech32 checksum of age identities, and a JWT's decodable header. A rule
 // names one in "validate"; the span it checks is what the rule redacts.
+// "generic-value" is not a checksum: it turns away values of generic
+// `key = value` rules that name things (URLs, files, classes, paths).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -149,11 +151,65 @@ bool Jwt(std::string_view token) {
          decoded.find("\"alg\"") != std::string::npos;
 }
 
+bool IsIdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// A value of a `key = value` line that names something rather than being a
+// secret: a URL, an ARN, a file, a dotted identifier (a class, a host), a
+// lower-case path. Generic rules reject those; prefixed tokens have rules
+// of their own.
+bool GenericValue(std::string_view v) {
+  auto starts = [&](std::string_view p) { return v.substr(0, p.size()) == p; };
+  auto ends = [&](std::string_view p) {
+    return v.size() >= p.size() && v.substr(v.size() - p.size()) == p;
+  };
+  if (v.find("://") != std::string_view::npos || starts("arn:") || starts("projects/")) {
+    return false;
+  }
+  for (std::string_view ext : {".pem", ".key", ".crt", ".json", ".yaml", ".yml", ".txt", ".p12",
+                               ".pfx", ".env", ".cfg", ".conf", ".ini", ".xml"}) {
+    if (ends(ext)) {
+      return false;
+    }
+  }
+  // a.b.c of identifiers with a run of four letters or more somewhere.
+  size_t dots = 0;
+  bool all_identifier = true;
+  bool word = false;
+  size_t letters = 0;
+  for (char c : v) {
+    bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    if (c == '.') {
+      ++dots;
+    } else if (!IsIdentifierChar(c)) {
+      all_identifier = false;
+    }
+    letters = letter ? letters + 1 : 0;
+    word = word || letters >= 4;
+  }
+  if (dots >= 2 && all_identifier && word) {
+    return false;
+  }
+  // kv-prod/db-password-2: a path of lower-case names.
+  if (v.find('/') != std::string_view::npos) {
+    bool lower_path = true;
+    for (char c : v) {
+      lower_path = lower_path && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+                                  c == '-' || c == '_' || c == '.');
+    }
+    if (lower_path) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 const std::vector<std::string>& ValidatorNames() {
   static const std::vector<std::string> kNames = {"github-crc32", "gitlab-crc32", "age-bech32",
-                                                  "jwt"};
+                                                  "jwt", "generic-value"};
   return kNames;
 }
 
@@ -169,6 +225,9 @@ bool RunValidator(std::string_view name, std::string_view span) {
   }
   if (name == "jwt") {
     return Jwt(span);
+  }
+  if (name == "generic-value") {
+    return GenericValue(span);
   }
   return false;
 }

@@ -352,3 +352,22 @@ TEST(RuleStreaming, TheLabelOfASpanTwoRulesRedactDoesNotDependOnTheChunking) {
 
 }  // namespace
 }  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+TEST(Validators, GenericValuesThatNameThingsAreTurnedAway) {
+  for (const char* v :
+       {"https://oauth2.googleapis.com/token", "arn:aws:secretsmanager:eu:1:x",
+        "projects/123456/secrets/db", "keys/deploy-2024.pem",
+        "django.contrib.auth.hashers.Argon2PasswordHasher", "kv-prod-weu-01/db-password-2"}) {
+    EXPECT_FALSE(RunValidator("generic-value", v)) << v;
+  }
+  for (const char* v : {"q8Vz3LmP0xR7tKw2nB5", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq9Tq8vX2m",
+                        "Tr0ub4dor&3xyz!", "s3cr3t.pa55.w0rd"}) {
+    EXPECT_TRUE(RunValidator("generic-value", v)) << v;
+  }
+}
+
+}  // namespace
+}  // namespace scrubber

@@ -119,6 +119,7 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::Compile(const RuleSet& rules,
         }
       }
       out->longest_keyword_ = std::max(out->longest_keyword_, text.size());
+      out->first_bytes_[FoldByte(static_cast<unsigned char>(text.front()))] = true;
       c.longest_keyword = std::max(c.longest_keyword, text.size());
     }
     out->max_window_ = std::max(out->max_window_, 2 * c.max_length + c.lead + 2);
@@ -258,14 +259,24 @@ SearchResult RuleEngine::Run(const CompiledRule& r, const TextView& text, Search
 void RuleEngine::HeldPrefixes(std::string_view tail, std::vector<size_t>* longest_by_rule) const {
   longest_by_rule->assign(rules_.size(), 0);
   size_t most = std::min(tail.size(), longest_keyword_ > 0 ? longest_keyword_ - 1 : 0);
+  std::string key;
   for (size_t n = 1; n <= most; ++n) {
     std::string_view suffix = tail.substr(tail.size() - n);
-    if (auto it = exact_prefixes_.find(std::string(suffix)); it != exact_prefixes_.end()) {
+    // Most suffixes start with a byte no keyword starts with.
+    auto first = static_cast<unsigned char>(suffix.front());
+    if (!first_bytes_[FoldByte(first)]) {
+      continue;
+    }
+    key.assign(suffix);
+    if (auto it = exact_prefixes_.find(key); it != exact_prefixes_.end()) {
       for (uint32_t id : it->second) {
         (*longest_by_rule)[id] = n;
       }
     }
-    if (auto it = folded_prefixes_.find(Fold(suffix)); it != folded_prefixes_.end()) {
+    for (char& c : key) {
+      c = static_cast<char>(FoldByte(static_cast<unsigned char>(c)));
+    }
+    if (auto it = folded_prefixes_.find(key); it != folded_prefixes_.end()) {
       for (uint32_t id : it->second) {
         (*longest_by_rule)[id] = n;
       }

@@ -6,6 +6,7 @@
 #ifndef SCRUBBER_SRC_RULE_ENGINE_H_
 #define SCRUBBER_SRC_RULE_ENGINE_H_
 
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <memory>
@@ -117,6 +118,7 @@ class RuleEngine {
   // Proper prefixes of keywords (folded for caseless ones) to their rules.
   std::unordered_map<std::string, std::vector<uint32_t>> exact_prefixes_;
   std::unordered_map<std::string, std::vector<uint32_t>> folded_prefixes_;
+  std::array<bool, 256> first_bytes_{};  // folded first bytes of keywords
 };
 
 double ShannonEntropy(std::string_view bytes);

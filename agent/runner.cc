@@ -41,6 +41,8 @@ constexpr size_t kTailBytes = 2048;
 
 // Step output goes to the agent's output, the step's log and a short tail
 // for events; all of it already scrubbed.
+// LIMITATION(agent-output-interleaving): stdout and stderr meet here in the
+// order of their reads.
 class TeeSink final : public io::LiveSink {
  public:
   TeeSink(io::FdSink* out, io::FdSink* log, std::string* tail)
@@ -258,6 +260,8 @@ Result<StepOutcome> RunStep(const Step& step,
   child.timeout_ms = step.timeout_s > 0 ? step.timeout_s * 1000 : 0;
   child.kill_after_ms = options.kill_after_ms;
   child.forward_signals = true;
+  // LIMITATION(agent-add-mask-scope): ::add-mask:: values live in this
+  // step's streams only.
   int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   child.stop_fd = stop_fd;
   if (reporter->cancelled()) {  // the reply to step_started asked already

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace scrubber;  // NOLINT(google-build-using-namespace)
   fuzz::ScrubCase c = fuzz::DecodeScrubCase(data, size);
   c.options.engine = fuzz::UsableEngine(c.options.engine);
-  const auto scrubber = fuzz::MustCompile(c.secrets, c.options);
+  const auto scrubber = fuzz::MustCompile(c.secrets, c.options, c.rules);
   ScrubStats want_stats;
   const std::string want = ReferenceScrub(*scrubber, c.document, &want_stats);
   for (const uint8_t chunking : {c.chunking_a, c.chunking_b}) {

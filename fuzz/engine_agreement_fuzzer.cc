@@ -21,7 +21,7 @@ void CheckEngine(const ScrubCase& c,
   ScrubOptions options = c.options;
   options.engine = engine;
   options.background_compile = background_compile;
-  const auto scrubber = MustCompile(c.secrets, options);
+  const auto scrubber = MustCompile(c.secrets, options, c.rules);
   ScrubStats want_stats;
   const std::string want = ReferenceScrub(*scrubber, c.document, &want_stats);
   const std::vector<size_t> cuts = Chunking(c.chunking_a, c.document.size());

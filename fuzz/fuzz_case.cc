@@ -116,7 +116,31 @@ ScrubCase DecodeScrubCase(const uint8_t* data, size_t size) {
     }
     c.secrets.Add(std::move(value), i % 2 == 0 ? "s" + std::to_string(i) : "", "fuzz");
   }
+  if ((flags & 0x80U) != 0) {
+    c.rules = &DefaultRules();
+    std::vector<const std::string*> examples;
+    for (const Rule& r : c.rules->rules()) {
+      for (const std::string& e : r.examples) {
+        examples.push_back(&e);
+      }
+    }
+    Choices choose(size ^ (uint64_t{layout} << 8) ^ c.chunking_a);
+    for (size_t i = 0, n = choose.Below(4); i < n && !examples.empty(); ++i) {
+      size_t at = choose.Below(c.document.size() + 1);
+      c.document.insert(at, *examples[choose.Below(examples.size())]);
+    }
+  }
   return c;
+}
+
+const RuleSet& DefaultRules() {
+  static const RuleSet* rules = [] {
+    auto* set = new RuleSet();
+    Status s = set->AddDefault();
+    FUZZ_CHECK(s.ok(), "the default rules do not load: " + s.message());
+    return set;
+  }();
+  return *rules;
 }
 
 Engine UsableEngine(Engine wanted) {
@@ -126,8 +150,10 @@ Engine UsableEngine(Engine wanted) {
   return wanted;
 }
 
-std::shared_ptr<const Scrubber> MustCompile(const SecretSet& secrets, const ScrubOptions& options) {
-  auto compiled = Scrubber::Compile(secrets, options);
+std::shared_ptr<const Scrubber> MustCompile(const SecretSet& secrets,
+                                            const ScrubOptions& options,
+                                            const RuleSet* rules) {
+  auto compiled = Scrubber::Compile(secrets, rules != nullptr ? *rules : RuleSet(), options);
   FUZZ_CHECK(compiled.ok(), "Scrubber::Compile failed: " + compiled.status().message());
   return compiled.value();
 }

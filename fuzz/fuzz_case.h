@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scrubber/rule_set.h"
 #include "scrubber/scrubber.h"
 #include "scrubber/secret_set.h"
 #include "scrubber/stream_scrubber.h"
@@ -66,7 +67,8 @@ std::vector<size_t> Chunking(uint8_t choice, size_t size);
 // Input layout, read in this order (DESIGN §2 names the options):
 //   byte  flags: bit 0 label, bit 1 preserve length, bit 2 ::add-mask::
 //         lines, bit 3 raw variant only, bits 4-6 minimum length (one of
-//         1 2 3 4 4 6 11 19), bit 7 unused
+//         1 2 3 4 4 6 11 19), bit 7 the default key-shape rules, with up
+//         to three of their examples planted in the document
 //   byte  layout: bits 0-2 secret count, bits 3-4 mask ("***", "#", "",
 //         "[m]"), bits 5-7 engine (0-3 re2, 4-5 hyperscan, 6-7 auto)
 //   byte  chunking A;  byte  chunking B
@@ -80,6 +82,7 @@ std::vector<size_t> Chunking(uint8_t choice, size_t size);
 struct ScrubCase {
   ScrubOptions options;
   SecretSet secrets;
+  const RuleSet* rules = nullptr;  // the default set, or none
   std::string document;
   uint8_t chunking_a = 0;
   uint8_t chunking_b = 0;
@@ -93,7 +96,12 @@ Engine UsableEngine(Engine wanted);
 // Compiles, failing the property if Compile fails: with valid options it
 // must not. (A secret starting with NUL once failed on Hyperscan: the seeds
 // corpus/*/regress-hyperscan-leading-nul guard the fix.)
-std::shared_ptr<const Scrubber> MustCompile(const SecretSet& secrets, const ScrubOptions& options);
+std::shared_ptr<const Scrubber> MustCompile(const SecretSet& secrets,
+                                            const ScrubOptions& options,
+                                            const RuleSet* rules = nullptr);
+
+// The default rule set, loaded once.
+const RuleSet& DefaultRules();
 
 // Writes `document` through a StreamScrubber cut at `cuts`, then finishes;
 // checks that every call succeeds, that no more than max_held() bytes are

@@ -17,7 +17,8 @@ seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(chunk_invariance_fuzzer engine_agreement_fuzzer no_leak_fuzzer secrets_json_fuzzer)
+  targets=(archive_input_fuzzer chunk_invariance_fuzzer engine_agreement_fuzzer no_leak_fuzzer
+    rule_file_fuzzer secrets_json_fuzzer)
 fi
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-2}
@@ -26,7 +27,8 @@ out=fuzz/out
 
 max_len() {
   case "$1" in
-    secrets_json_fuzzer) echo 4096 ;;
+    secrets_json_fuzzer | rule_file_fuzzer) echo 4096 ;;
+    archive_input_fuzzer) echo 16384 ;;
     *) echo 8192 ;;
   esac
 }

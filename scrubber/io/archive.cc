@@ -232,6 +232,26 @@ Status ScrubZstd(Source* in,
   std::vector<char> out_buffer(ZSTD_DStreamOutSize());
   size_t last = 1;  // 0 once a frame is complete
   bool any = false;
+  // The payload's first bytes, held until they tell what it is: compressed
+  // data or an archive would pass its secrets through a byte stream
+  // scrubber (a logs.tar.gz.zst, a zip compressed again), so it fails
+  // closed, as such a member of a container does.
+  constexpr size_t kHeadBytes = 262;  // through a ustar magic
+  std::string head;
+  bool told = false;
+  auto tell = [&]() -> Status {
+    told = true;
+    if (const char* format = OpaqueCompressionOf(head)) {
+      return InvalidInput(std::string(format) +
+                          " data inside a zstd stream; not copied unscrubbed");
+    }
+    if (ContainerKindOf(head)) {
+      return InvalidInput(
+          "a tar or zip archive inside a plain zstd stream (a .tar.zst is scrubbed by "
+          "name); not copied unscrubbed");
+    }
+    return stream.Write(head);
+  };
   while (true) {
     ssize_t n = in->Read(in_buffer.data(), in_buffer.size());
     if (n < 0) {
@@ -250,8 +270,11 @@ Status ScrubZstd(Source* in,
                             ")");
       }
       Status s = budget->Produce(zout.pos, consumed());
-      if (s.ok()) {
+      if (s.ok() && told) {
         s = stream.Write({out_buffer.data(), zout.pos});
+      } else if (s.ok()) {
+        head.append(out_buffer.data(), zout.pos);
+        s = head.size() >= kHeadBytes ? tell() : Status::Ok();
       }
       if (!s.ok()) {
         return s;
@@ -264,7 +287,10 @@ Status ScrubZstd(Source* in,
   if (last != 0) {
     return InvalidInput("truncated zstd stream");
   }
-  Status s = stream.Finish();
+  Status s = told ? Status::Ok() : tell();
+  if (s.ok()) {
+    s = stream.Finish();
+  }
   if (s.ok()) {
     s = compressed.End();
   }
@@ -362,10 +388,13 @@ class ContainerScrubber {
     if ((format & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP) {
       ok = archive_write_set_format_zip(w);
     } else if ((format & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR) {
-      ok = archive_write_set_format(w, format);
-      if (ok != ARCHIVE_OK) {
-        ok = archive_write_set_format_pax_restricted(w);
-      }
+      // The format told is that of the first header only: a PAX archive
+      // whose first member needs no extended header (bsdtar's and Python's
+      // default) reads as ustar, where a later long or non-ASCII name does
+      // not fit. Restricted PAX writes ustar headers where they do, and
+      // extended ones where needed; GNU archives keep their long names.
+      ok = format == ARCHIVE_FORMAT_TAR_GNUTAR ? archive_write_set_format(w, format)
+                                               : archive_write_set_format_pax_restricted(w);
     }
     if (ok != ARCHIVE_OK) {
       return InvalidInput(std::string("unsupported archive format ") + archive_format_name(r));
@@ -413,6 +442,14 @@ class ContainerScrubber {
       }
       if (regular) {
         s = StreamMember(r, w, head, &member.stats);
+      }
+      // The header written declares the input's size: a reader that gives
+      // fewer bytes (a stored zip member whose sizes disagree) would leave
+      // an output that does not read back.
+      if (s.ok() && regular && archive_entry_size_is_set(entry) &&
+          member.stats.bytes_in != static_cast<uint64_t>(archive_entry_size(entry))) {
+        s = InvalidInput("member data is " + std::to_string(member.stats.bytes_in) +
+                         " bytes, its header says " + std::to_string(archive_entry_size(entry)));
       }
     }
     if (s.ok()) {

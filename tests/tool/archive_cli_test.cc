@@ -684,6 +684,33 @@ TEST_F(ArchiveCliTest, TarGzWhoseDataFailsTheGzipCrcFailsCleanly) {
   }
 }
 
+// Little-endian fields, for archives laid out by hand.
+std::string Le(uint64_t value, int bytes) {
+  std::string out;
+  for (int i = 0; i < bytes; ++i) {
+    out += static_cast<char>((value >> (8 * i)) & 0xff);
+  }
+  return out;
+}
+
+// A stored zip member whose headers declare 100 bytes but whose data is
+// empty: libarchive reads it as empty without an error. Writing the
+// declared size over no data made an output that does not read back
+// (found by fuzz/archive_input_fuzzer, seed regress-zip-size-mismatch).
+TEST_F(ArchiveCliTest, ZipMemberShorterThanItsHeaderSaysFailsCleanly) {
+  const std::string name = "ci/short.log";
+  // version 1.0, no flags, stored, a DOS time, CRC 0, 0 bytes stored, 100 declared
+  const std::string fields = Le(10, 2) + Le(0, 2) + Le(0, 2) + Le(0, 2) + Le(0x5721, 2) + Le(0, 4) +
+                             Le(0, 4) + Le(100, 4) + Le(name.size(), 2) + Le(0, 2);
+  const std::string local = "PK\x03\x04" + fields + name;
+  const std::string central = "PK\x01\x02" + Le(0x31e, 2) + fields + Le(0, 2) + Le(0, 2) +
+                              Le(0, 2) + Le(0100644u << 16, 4) + Le(0, 4) + name;
+  const std::string end = "PK\x05\x06" + Le(0, 2) + Le(0, 2) + Le(1, 2) + Le(1, 2) +
+                          Le(central.size(), 4) + Le(local.size(), 4) + Le(0, 2);
+  std::string in = Write("short-member.zip", local + central + end);
+  ExpectFailsCleanly(in, ".zip");
+}
+
 TEST_F(ArchiveCliTest, UnknownOrMisnamedFormatsFailCleanly) {
   Pack(FormatOf(".tar"), Path("real.tar"), {{"ci/test-ubuntu.log", planted_}}, "src");
   std::string noise;
@@ -718,6 +745,41 @@ TEST_F(ArchiveCliTest, CompressedMemberNotNamedAsAnArchiveFailsClosed) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::string inner = Tool("tar -xOf oh.tar ./artifact.bin | tar -xO", {});
   EXPECT_TRUE(HoldsNoSecret(inner));
+}
+
+// The payload of a plain .zst (or of a .zst member) is scrubbed as a byte
+// stream: compressed data or an archive in it (a logs.tar.gz.zst, a zip
+// compressed again) would pass its secrets through. It fails closed too
+// (found by fuzz/archive_input_fuzzer, seed regress-zst-holding-gzip).
+TEST_F(ArchiveCliTest, ZstHoldingCompressedDataOrAnArchiveFailsClosed) {
+  Write("planted.log", planted_);
+  Tool("gzip -nc planted.log | zstd -q -o log.gz.zst", {});
+  ExpectFailsCleanly(Path("log.gz.zst"), ".zst");
+  Pack(FormatOf(".zip"), Path("bundle.zip"), {{"ci/test-ubuntu.log", planted_}}, "zip-src");
+  Pack(FormatOf(".tar"), Path("bundle.tar"), {{"ci/test-ubuntu.log", planted_}}, "tar-src");
+  Tool("zstd -q bundle.zip -o bundle.zip.zst\nzstd -q bundle.tar -o bundle.zst", {});
+  ExpectFailsCleanly(Path("bundle.zip.zst"), ".zst");
+  ExpectFailsCleanly(Path("bundle.zst"), ".zst");
+  Tool("mkdir -p n && cp log.gz.zst n/log.zst && tar -cf n.tar -C n .", {});
+  ExpectFailsCleanly(Path("n.tar"), ".tar");
+  RunResult r = ScrubArchive(Path("n.tar"), Path("n-out.tar"));
+  EXPECT_NE(r.err.find("log.zst"), std::string::npos) << r.err;
+}
+
+// libarchive tells the format of a tar by its first header: a PAX archive
+// whose first member needs no extended header (as bsdtar and Python's
+// tarfile write them) reads as ustar, and a later name past ustar's limits
+// must still be written.
+TEST_F(ArchiveCliTest, PaxArchiveWhoseFirstMemberIsPlainUstarKeepsLongNames) {
+  const std::string long_name = "ci/" + std::string(120, 'n') + ".log";
+  Pack(FormatOf(".tar"), Path("unused.tar"), {{"a.log", "short\n"}, {long_name, planted_}}, "src");
+  Tool("tar --format=pax --pax-option=delete=atime,delete=ctime -cf p.tar -C src a.log \"$N\"",
+       {{"N", long_name}});
+  ASSERT_EQ(ReadFile(Path("p.tar")).substr(0, 6), std::string("a.log\0", 6));  // no PAX header
+  RunResult r = ScrubArchive(Path("p.tar"), Path("out.tar"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Tool("tar -tf out.tar", {}), "a.log\n" + long_name + "\n");
+  EXPECT_TRUE(HoldsNoSecret(Tool("tar -xOf out.tar", {})));
 }
 
 // libarchive needs a UTF-8 locale to write a non-ASCII member name.

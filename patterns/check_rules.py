@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover
     import sre_constants  # type: ignore
 
 MAX_REPEAT_BOUND = 1000
-VALIDATORS = ("github-crc32", "gitlab-crc32", "age-bech32", "jwt")
+VALIDATORS = ("github-crc32", "gitlab-crc32", "age-bech32", "jwt", "generic-value")
 KNOWN_FIELDS = {
     "id", "description", "regex", "keywords", "lead", "group", "max_length",
     "multiline", "min_entropy", "validate", "examples", "counter_examples",
@@ -124,7 +124,38 @@ def validate_jwt(span):
     return raw.startswith(b"{") and b'"alg"' in raw
 
 
+GENERIC_VALUE_EXTS = (b".pem", b".key", b".crt", b".json", b".yaml", b".yml", b".txt", b".p12",
+                      b".pfx", b".env", b".cfg", b".conf", b".ini", b".xml")
+IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+LOWER_PATH_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789/_.-")
+
+
+def validate_generic_value(span):
+    # Rejects a value that names something rather than being a secret: a URL,
+    # an ARN, a GCP resource name, a file name, a dotted identifier (a class, a
+    # host) or a lower-case path.
+    if b"://" in span or span.startswith(b"arn:") or span.startswith(b"projects/"):
+        return False
+    if span.endswith(GENERIC_VALUE_EXTS):
+        return False
+    # a.b.c of identifier characters with a run of four letters or more.
+    dots = span.count(b".")
+    all_identifier = all(c in IDENT_BYTES or c == 0x2E for c in span)
+    word = False
+    letters = 0
+    for c in span:
+        letters = letters + 1 if (0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A) else 0
+        word = word or letters >= 4
+    if dots >= 2 and all_identifier and word:
+        return False
+    # kv-prod/db-password-2: a path of lower-case names.
+    if b"/" in span and all(c in LOWER_PATH_BYTES for c in span):
+        return False
+    return True
+
+
 VALIDATE_FUNCS = {
+    "generic-value": validate_generic_value,
     "github-crc32": validate_github_crc32,
     "gitlab-crc32": validate_gitlab_crc32,
     "age-bech32": validate_age_bech32,

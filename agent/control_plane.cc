@@ -207,7 +207,6 @@ class ControlPlane::Session {
 
   CURL* curl_ = nullptr;
   std::string auth_header_;  // "Authorization: Bearer TOKEN"
-  simdjson::dom::parser parser_;
 };
 
 struct ControlPlane::Request {
@@ -379,9 +378,15 @@ Result<int> ControlPlane::Register(const RegisterInfo& info) {
   if (!reply.ok()) {
     return reply.status();
   }
+  return ParseRegisterReply(reply->body);
+}
+
+Result<int> ParseRegisterReply(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(body);
   simdjson::dom::element doc;
   int64_t heartbeat = 0;
-  if (session_->parser_.parse(reply->body).get(doc) != simdjson::SUCCESS ||
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS ||
       doc["heartbeat_s"].get_int64().get(heartbeat) != simdjson::SUCCESS || heartbeat <= 0 ||
       heartbeat > 86400) {
     return InvalidInput("register: reply has no heartbeat_s between 1 and 86400");
@@ -396,11 +401,21 @@ Result<std::string> ControlPlane::FetchJob() {
   if (!reply.ok()) {
     return reply.status();
   }
-  simdjson::dom::element doc;
-  if (session_->parser_.parse(reply->body).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
-    return InvalidInput("fetch job: reply is not a JSON object");
+  Status s = CheckJobReply(reply->body);
+  if (!s.ok()) {
+    return s;
   }
   return std::move(reply->body);
+}
+
+Status CheckJobReply(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(body);
+  simdjson::dom::element doc;
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return InvalidInput("fetch job: reply is not a JSON object");
+  }
+  return Status::Ok();
 }
 
 Result<bool> ControlPlane::SendEvent(const Event& event) {
@@ -418,8 +433,14 @@ Result<bool> ControlPlane::SendEvent(const Event& event) {
   if (!reply.ok()) {
     return reply.status();
   }
+  return ParseEventReply(reply->body);
+}
+
+Result<bool> ParseEventReply(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(body);
   simdjson::dom::object doc;
-  if (session_->parser_.parse(reply->body).get(doc) != simdjson::SUCCESS) {
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS) {
     return InvalidInput("event: reply is not a JSON object");
   }
   simdjson::dom::element cancel;

@@ -125,6 +125,12 @@ std::string EscapePathSegment(std::string_view segment);
 // brackets). Exposed for tests.
 bool IsLoopbackHost(std::string_view host);
 
+// The control plane's replies, read as the client reads them (exposed for
+// tests and fuzzing). Errors name the call, never the reply's bytes.
+Result<int> ParseRegisterReply(std::string_view body);  // heartbeat_s, 1 to 86400
+Status CheckJobReply(std::string_view body);            // a JSON object
+Result<bool> ParseEventReply(std::string_view body);    // "cancel", false if absent
+
 }  // namespace scrubber::agent
 
 #endif  // SCRUBBER_AGENT_CONTROL_PLANE_H_

@@ -17,7 +17,7 @@ seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(archive_input_fuzzer chunk_invariance_fuzzer engine_agreement_fuzzer no_leak_fuzzer
+  targets=(agent_input_fuzzer archive_input_fuzzer chunk_invariance_fuzzer engine_agreement_fuzzer no_leak_fuzzer
     rule_file_fuzzer secrets_json_fuzzer)
 fi
 build=${FUZZ_BUILD_DIR:-build-fuzz}

@@ -103,12 +103,59 @@ HyperscanRuntime Choose() {
                 " loses matches in its AVX-512 scanners on this CPU; its AVX2 scanners are used";
     return avx2;
   }
-  rt.note =
-      "Hyperscan " + Version() + " fails its self-test on this CPU and is not used";
+  rt.note = "Hyperscan " + Version() + " fails its self-test on this CPU and is not used";
   return rt;
 }
 
 }  // namespace
+
+Result<HyperscanDatabase> CompileLiteralDatabase(const std::vector<std::string_view>& literals,
+                                                 const std::vector<unsigned>& flags,
+                                                 std::string_view what) {
+  size_t n = literals.size();
+  std::vector<const char*> expressions(n);
+  std::vector<size_t> lengths(n);
+  std::vector<unsigned> ids(n);
+  for (size_t i = 0; i < n; ++i) {
+    expressions[i] = literals[i].data();
+    lengths[i] = literals[i].size();
+    ids[i] = static_cast<unsigned>(i);
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* error = nullptr;
+  hs_error_t err = hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(),
+                                        lengths.data(), static_cast<unsigned>(n), HS_MODE_STREAM,
+                                        &Hyperscan().platform, &db, &error);
+  if (err != HS_SUCCESS) {
+    std::string message = "hyperscan: cannot compile " + std::string(what);
+    if (error != nullptr) {
+      message += ": ";
+      message += error->message;
+      hs_free_compile_error(error);
+    }
+    return Internal(message);
+  }
+  return HyperscanDatabase(db);
+}
+
+Result<std::unique_ptr<HyperscanStream>> HyperscanStream::Open(const hs_database_t* db) {
+  hs_scratch_t* scratch = nullptr;
+  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+    return Internal("hyperscan: cannot allocate scratch space");
+  }
+  hs_stream_t* stream = nullptr;
+  if (Hyperscan().open_stream(db, 0, &stream) != HS_SUCCESS) {
+    hs_free_scratch(scratch);
+    return Internal("hyperscan: cannot open a stream");
+  }
+  return std::unique_ptr<HyperscanStream>(new HyperscanStream(stream, scratch));
+}
+
+HyperscanStream::~HyperscanStream() {
+  // No end-of-data matches exist for plain literals: no callback needed.
+  Hyperscan().close_stream(stream_, nullptr, nullptr, nullptr);
+  hs_free_scratch(scratch_);
+}
 
 const HyperscanRuntime& Hyperscan() {
   static const HyperscanRuntime runtime = Choose();

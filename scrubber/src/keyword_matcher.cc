@@ -203,89 +203,43 @@ std::unique_ptr<KeywordMatcher> NewPortableKeywordMatcher(const std::vector<Keyw
 #if SCRUBBER_HAVE_HYPERSCAN
 namespace {
 
-struct DatabaseDeleter {
-  void operator()(hs_database_t* db) const { hs_free_database(db); }
-};
-
 class HyperscanKeywordScanner final : public KeywordScanner {
  public:
   HyperscanKeywordScanner(const std::vector<Keyword>* keywords,
-                          hs_stream_t* stream,
-                          hs_scratch_t* scratch)
-      : keywords_(keywords), stream_(stream), scratch_(scratch) {}
-  ~HyperscanKeywordScanner() override {
-    Hyperscan().close_stream(stream_, nullptr, nullptr, nullptr);
-    hs_free_scratch(scratch_);
-  }
-  HyperscanKeywordScanner(const HyperscanKeywordScanner&) = delete;
-  HyperscanKeywordScanner& operator=(const HyperscanKeywordScanner&) = delete;
+                          std::unique_ptr<HyperscanStream> stream)
+      : keywords_(keywords), stream_(std::move(stream)) {}
 
   Status Scan(std::string_view window,
               uint64_t base,
               uint64_t fresh,
               std::vector<KeywordHit>* out) override {
-    std::string_view data = window.substr(fresh - base);
-    if (data.empty()) {
-      return Status::Ok();
-    }
-    if (!started_) {
-      started_ = true;
-      origin_ = fresh;
-    }
-    Context ctx{keywords_, out, origin_};
-    hs_error_t err = Hyperscan().scan_stream(
-        stream_, data.data(), static_cast<unsigned>(data.size()), 0, scratch_, &OnMatch, &ctx);
-    if (err != HS_SUCCESS) {
-      return Internal("hyperscan: keyword scan failed (error " + std::to_string(err) + ")");
-    }
-    return Status::Ok();
+    return stream_->Scan(window, base, fresh, [&](unsigned id, uint64_t end) {
+      out->push_back({end - (*keywords_)[id].text.size(), id});
+    });
   }
 
  private:
-  struct Context {
-    const std::vector<Keyword>* keywords;
-    std::vector<KeywordHit>* out;
-    uint64_t origin;
-  };
-  static int OnMatch(unsigned int id,
-                     unsigned long long /*from*/,  // NOLINT(google-runtime-int)
-                     unsigned long long to,        // NOLINT(google-runtime-int)
-                     unsigned int /*flags*/,
-                     void* context) {
-    auto* ctx = static_cast<Context*>(context);
-    uint64_t end = ctx->origin + to;
-    ctx->out->push_back({end - (*ctx->keywords)[id].text.size(), id});
-    return 0;
-  }
-
   const std::vector<Keyword>* keywords_;
-  hs_stream_t* stream_;
-  hs_scratch_t* scratch_;
-  bool started_ = false;
-  uint64_t origin_ = 0;
+  std::unique_ptr<HyperscanStream> stream_;
 };
 
 class HyperscanKeywordMatcher final : public KeywordMatcher {
  public:
-  HyperscanKeywordMatcher(const std::vector<Keyword>* keywords, hs_database_t* db)
-      : keywords_(keywords), db_(db) {}
+  HyperscanKeywordMatcher(const std::vector<Keyword>* keywords, HyperscanDatabase db)
+      : keywords_(keywords), db_(std::move(db)) {}
 
   Result<std::unique_ptr<KeywordScanner>> NewScanner() const override {
-    hs_scratch_t* scratch = nullptr;
-    if (hs_alloc_scratch(db_.get(), &scratch) != HS_SUCCESS) {
-      return Internal("hyperscan: cannot allocate scratch space");
+    auto stream = HyperscanStream::Open(db_.get());
+    if (!stream.ok()) {
+      return stream.status();
     }
-    hs_stream_t* stream = nullptr;
-    if (Hyperscan().open_stream(db_.get(), 0, &stream) != HS_SUCCESS) {
-      hs_free_scratch(scratch);
-      return Internal("hyperscan: cannot open a stream");
-    }
-    return std::unique_ptr<KeywordScanner>(new HyperscanKeywordScanner(keywords_, stream, scratch));
+    return std::unique_ptr<KeywordScanner>(
+        new HyperscanKeywordScanner(keywords_, std::move(*stream)));
   }
 
  private:
   const std::vector<Keyword>* keywords_;
-  std::unique_ptr<hs_database_t, DatabaseDeleter> db_;
+  HyperscanDatabase db_;
 };
 
 }  // namespace
@@ -295,36 +249,20 @@ Result<std::unique_ptr<KeywordMatcher>> CompileHyperscanKeywords(
   if (!Hyperscan().usable) {
     return InvalidArgument(Hyperscan().note);
   }
-  size_t n = keywords->size();
-  std::vector<const char*> expressions(n);
-  std::vector<size_t> lengths(n);
-  std::vector<unsigned> ids(n);
-  std::vector<unsigned> flags(n, 0);
-  for (uint32_t id = 0; id < n; ++id) {
-    const Keyword& k = (*keywords)[id];
+  std::vector<std::string_view> texts;
+  std::vector<unsigned> flags;
+  for (const Keyword& k : *keywords) {
     if (k.text.front() == '\0') {
       return Internal("hyperscan: a keyword starts with a NUL byte");
     }
-    expressions[id] = k.text.data();
-    lengths[id] = k.text.size();
-    ids[id] = id;
-    flags[id] = k.caseless ? HS_FLAG_CASELESS : 0;
+    texts.push_back(k.text);
+    flags.push_back(k.caseless ? HS_FLAG_CASELESS : 0);
   }
-  hs_database_t* db = nullptr;
-  hs_compile_error_t* error = nullptr;
-  hs_error_t err = hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(),
-                                        lengths.data(), static_cast<unsigned>(n), HS_MODE_STREAM,
-                                        &Hyperscan().platform, &db, &error);
-  if (err != HS_SUCCESS) {
-    std::string message = "hyperscan: cannot compile the rule keywords";
-    if (error != nullptr) {
-      message += ": ";
-      message += error->message;
-      hs_free_compile_error(error);
-    }
-    return Internal(message);
+  auto db = CompileLiteralDatabase(texts, flags, "the rule keywords");
+  if (!db.ok()) {
+    return db.status();
   }
-  return std::unique_ptr<KeywordMatcher>(new HyperscanKeywordMatcher(keywords, db));
+  return std::unique_ptr<KeywordMatcher>(new HyperscanKeywordMatcher(keywords, std::move(*db)));
 }
 
 #else

@@ -235,10 +235,13 @@ std::string_view DescribeJsonType(simdjson::dom::element_type type) {
   return "an unknown value";
 }
 
-// Appends the string leaves under `element` with paths below `prefix`.
-void Flatten(simdjson::dom::element element,
-             const std::string& prefix,
-             std::vector<VaultField>* fields) {
+// Appends the string leaves under `element` with paths below `prefix`. A
+// member name that is empty or holds '.' would make a path no selector can
+// name (or two fields one path): an error naming `where`.
+Status Flatten(simdjson::dom::element element,
+               const std::string& prefix,
+               const std::string& where,
+               std::vector<VaultField>* fields) {
   std::string_view text;
   simdjson::dom::object object;
   simdjson::dom::array array;
@@ -247,15 +250,25 @@ void Flatten(simdjson::dom::element element,
   } else if (element.get_object().get(object) == simdjson::SUCCESS) {
     for (const simdjson::dom::key_value_pair member : object) {
       const std::string key(member.key);
-      Flatten(member.value, prefix.empty() ? key : prefix + "." + key, fields);
+      if (key.empty() || key.find('.') != std::string::npos) {
+        return InvalidInput(where + ": a field name under '" + prefix + "' is empty or holds '.'");
+      }
+      Status s = Flatten(member.value, prefix.empty() ? key : prefix + "." + key, where, fields);
+      if (!s.ok()) {
+        return s;
+      }
     }
   } else if (element.get_array().get(array) == simdjson::SUCCESS) {
     size_t index = 0;
     for (const simdjson::dom::element item : array) {
       const std::string key = std::to_string(index++);
-      Flatten(item, prefix.empty() ? key : prefix + "." + key, fields);
+      Status s = Flatten(item, prefix.empty() ? key : prefix + "." + key, where, fields);
+      if (!s.ok()) {
+        return s;
+      }
     }
   }
+  return Status::Ok();
 }
 
 // Reads a required non-empty string member without '.' (type and uuid
@@ -301,7 +314,10 @@ Result<VaultEntry> ParseEntry(simdjson::dom::element element, const std::string&
     return InvalidInput(where + ": 'data' must be an object, not " +
                         std::string(DescribeJsonType(data.type())));
   }
-  Flatten(data, "", &entry.fields);
+  Status s = Flatten(data, "", where, &entry.fields);
+  if (!s.ok()) {
+    return s;
+  }
   return entry;
 }
 

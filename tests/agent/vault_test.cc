@@ -126,6 +126,11 @@ TEST(VaultParse, RejectsMalformedDocumentsNamingTheProblem) {
       {R"([{"type": "A.B", "uuid": "u", "data": {}}])",
        "v.age: entry 1: 'type' must not contain '.'"},
       {R"([{"type": "T", "uuid": "u"}])", "v.age: entry 1: 'data' is missing"},
+      // Found by agent_input_fuzzer: such names make fields no selector reaches.
+      {R"([{"type": "T", "uuid": "u", "data": {"a": {"": "x"}}}])",
+       "v.age: entry 1: a field name under 'a' is empty or holds '.'"},
+      {R"([{"type": "T", "uuid": "u", "data": {"a.b": "x"}}])",
+       "v.age: entry 1: a field name under '' is empty or holds '.'"},
       {R"([{"type": "T", "uuid": "u", "data": "sekrit"}])",
        "v.age: entry 1: 'data' must be an object, not a string"},
       {R"([{"type": "T", "uuid": "u", "data": {}}, {"type": "S", "uuid": "u", "data": {}}])",

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -54,18 +55,23 @@ struct Inputs {
   std::string vault_key;
 };
 
+// Reads NAME, then wipes its value where it lies: unsetenv only drops the
+// pointer, and /proc/PID/environ would still show the bytes to a step that
+// reads its parent's (as root, or with ptrace rights).
+std::string TakeVariable(const char* name) {
+  std::string value;
+  if (char* v = std::getenv(name)) {  // NOLINT(concurrency-mt-unsafe)
+    value = v;
+    std::memset(v, 'x', value.size());
+  }
+  ::unsetenv(name);  // NOLINT(concurrency-mt-unsafe)
+  return value;
+}
+
 Inputs TakeInputs() {
   Inputs in;
-  // NOLINTBEGIN(concurrency-mt-unsafe): single-threaded here, by design.
-  if (const char* b = std::getenv("SCRUB_AGENT_BOOT")) {
-    in.boot = b;
-  }
-  if (const char* k = std::getenv("SCRUB_VAULT_KEY")) {
-    in.vault_key = k;
-  }
-  ::unsetenv("SCRUB_AGENT_BOOT");
-  ::unsetenv("SCRUB_VAULT_KEY");
-  // NOLINTEND(concurrency-mt-unsafe)
+  in.boot = TakeVariable("SCRUB_AGENT_BOOT");
+  in.vault_key = TakeVariable("SCRUB_VAULT_KEY");
   return in;
 }
 

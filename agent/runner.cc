@@ -22,6 +22,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "agent/control_plane.h"
@@ -314,12 +315,23 @@ Result<StepOutcome> RunStep(const Step& step,
   return outcome;
 }
 
-// Scrubs one artifact into DIR/artifacts/NAME: archives by the archive
-// scrubber, anything else as a stream.
+// The first bytes of a file, enough to tell compressed data and archives.
+std::string HeadOf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(262, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
+// Scrubs one artifact into DIR/artifacts/NAME (NAME its scrubbed base
+// name): archives by the archive scrubber, anything else as a stream.
+// Compressed data or an archive under another name fails closed: a text
+// stream would pass its secrets through unread.
 Result<FileOutcome> ScrubArtifact(const std::string& in,
+                                  const std::string& name,
                                   const std::shared_ptr<const Scrubber>& scrubber,
                                   const RunnerOptions& options) {
-  std::string name = fs::path(in).filename().string();
   std::string rel = "artifacts/" + name;
   std::string out = (fs::path(options.out_dir) / rel).string();
   FileOutcome file;
@@ -340,6 +352,11 @@ Result<FileOutcome> ScrubArtifact(const std::string& in,
     }
     AddCounts(report.total, &file.redactions);
   } else {
+    if (std::string format = io::CompressedOrArchiveFormat(HeadOf(in)); !format.empty()) {
+      return InvalidInput("artifact " + name + ": " + format +
+                          " data under a name that does not say so (.tar, .tar.gz, .tar.zst, "
+                          ".zip or .zst); not copied unscrubbed");
+    }
     std::ifstream src(in, std::ios::binary);
     if (!src) {
       return IoError(in + ": cannot be read");
@@ -473,8 +490,18 @@ Result<JobOutcome> RunJob(const Job& job,
     outcome.files.push_back(std::move(log));
   }
   if (outcome.state != "cancelled") {
+    std::set<std::string> names;
     for (const std::string& path : ExpandArtifacts(job.artifacts)) {
-      auto f = ScrubArtifact(path, scrubber, options);
+      // A name can carry a secret too; two artifacts may share one.
+      auto scrubbed = ScrubString(scrubber, fs::path(path).filename().string());
+      if (!scrubbed.ok()) {
+        return scrubbed.status();
+      }
+      std::string name = *scrubbed;
+      for (int n = 2; !names.insert(name).second; ++n) {
+        name = std::to_string(n) + "-" + *scrubbed;
+      }
+      auto f = ScrubArtifact(path, name, scrubber, options);
       if (!f.ok()) {
         return f.status();
       }

@@ -263,9 +263,25 @@ bool LooksLikeSecretField(std::string_view path) {
   return LooksSecret(path, true);
 }
 
+// For an entry type nobody listed, a field is secret unless its own name
+// says it is metadata (an id, a url, a region, a user name, ...): a field
+// named "value" or "dsn" is masked, failing safe.
+bool UnknownTypeFieldIsSecret(std::string_view path) {
+  const std::vector<std::string_view> components = NamedComponents(path);
+  if (components.empty()) {
+    return true;  // array elements of a secret-looking parent: treated as secret
+  }
+  const std::vector<std::string> own = Words(components.back());
+  return own.empty() || !IsMetadataWord(own.back()) || LooksSecret(path, true);
+}
+
 bool IsSecretField(const VaultEntry& entry, const VaultField& field) {
   const bool known_type = !KnownSecretFields(entry.type).empty();
-  return IsKnownSecretField(entry.type, field.path) || LooksSecret(field.path, !known_type) ||
+  if (!known_type) {
+    return UnknownTypeFieldIsSecret(field.path) ||
+           !SecretConnectionStringParts(field.value).empty();
+  }
+  return IsKnownSecretField(entry.type, field.path) || LooksSecret(field.path, false) ||
          !SecretConnectionStringParts(field.value).empty();
 }
 

@@ -48,9 +48,10 @@ bool LooksLikeSecretField(std::string_view path);
 
 // True when `field` of `entry` is registered: listed for its known type; or
 // for a known type, named with a strong marker (a new "webhook_secret" fails
-// closed, "project_key" is left alone); or for an unknown type, looking
-// secret by LooksLikeSecretField; or holding a connection string with a key
-// or password part, whatever its name.
+// closed, "project_key" is left alone); or for an unknown type, unless the
+// last word of its own name is a metadata word (id, url, region, username,
+// ... as above), so that "value", "dsn" or "webhooks" fail safe; or holding
+// a connection string with a key or password part, whatever its name.
 bool IsSecretField(const VaultEntry& entry, const VaultField& field);
 
 // Adds each secret field of `entry` and its derived forms:

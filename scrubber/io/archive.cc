@@ -769,4 +769,14 @@ Status ScrubArchive(const ArchiveJob& job, ArchiveReport* report) {
   return s;
 }
 
+std::string CompressedOrArchiveFormat(std::string_view head) {
+  if (const char* format = OpaqueCompressionOf(head)) {
+    return format;
+  }
+  if (auto kind = ContainerKindOf(head)) {
+    return *kind == ArchiveKind::kZip ? "zip" : "tar";
+  }
+  return {};
+}
+
 }  // namespace scrubber::io

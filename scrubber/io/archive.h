@@ -25,6 +25,12 @@ enum class ArchiveKind { kZstd, kTar, kTarGz, kTarZst, kZip };
 // The kind a file name ends in (.zst, .tar, .tar.gz or .tgz, .tar.zst, .zip);
 // nothing for any other name.
 std::optional<ArchiveKind> ArchiveKindOf(std::string_view name);
+// What a file's first bytes (262 are enough) say it is when that is
+// compressed data or an archive ("gzip", "xz", "zip", "tar", ...); empty for
+// anything else. For callers about to scrub bytes as a text stream, which
+// would pass such content through unread.
+std::string CompressedOrArchiveFormat(std::string_view head);
+
 inline bool IsContainer(ArchiveKind kind) {
   return kind != ArchiveKind::kZstd;
 }

@@ -66,7 +66,8 @@ struct Secrets {
   std::string bb_pass = "S3cr3t-Pa55word-7Kq2";
   std::string aws_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq9Tq8vX2m";
   std::string token = "agent-token-5fG8hJ2kL9pQ3rT6";
-  std::string identity;  // the vault key, made by age-keygen
+  std::string acme = "acme-v4lue-Qx7Lm2Pw9Kc3";  // an unknown type's field named "value"
+  std::string identity;                          // the vault key, made by age-keygen
 };
 
 class AgentTest : public ::testing::Test {
@@ -114,7 +115,10 @@ class AgentTest : public ::testing::Test {
                      {"data",
                       {{"aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"},
                        {"aws_secret_access_key", s_.aws_key},
-                       {"region", "eu-west-1"}}}}}}};
+                       {"region", "eu-west-1"}}}},
+                    {{"type", "AcmeCloud"},
+                     {"uuid", "7d0c6a4e-0000-4000-8000-000000000004"},
+                     {"data", {{"value", s_.acme}, {"region", "eu-central"}}}}}}};
     WriteFile(dir_ / "vault.json", vault.dump());
     RunResult enc = RunCommand({"/usr/bin/age", "-r", pub, "-o", (dir_ / "vault.age").string(),
                                 (dir_ / "vault.json").string()});
@@ -130,7 +134,9 @@ class AgentTest : public ::testing::Test {
         "echo raw $GH_PAT; printf %s \"$GH_PAT\" | base64; echo user $BB_USER; "
         "echo clone https://$BB_USER:$BB_PASS@bitbucket.example.com/acme/repo.git; "
         "echo aws $AWS_KEY >&2; echo \"$BB_PASS\" > out/creds.txt; "
-        "printf 'key=%s\\n' \"$AWS_KEY\" > out/report.log; env > env-of-step.txt";
+        "printf 'key=%s\\n' \"$AWS_KEY\" > out/report.log; env > env-of-step.txt; "
+        "tr '\\0' '\\n' < /proc/$PPID/environ > env-of-parent.txt; "
+        "touch \"out/named-$GH_PAT.txt\"; echo acme $ACME; echo region $REGION";
     json steps = json::array();
     steps.push_back({{"name", "leak"},
                      {"run", {"bash", "-c", script}},
@@ -140,6 +146,8 @@ class AgentTest : public ::testing::Test {
                        {"BB_USER", {{"vault", "BitbucketServer.credentials.username"}}},
                        {"BB_PASS", {{"vault", "BitbucketServer.credentials.password"}}},
                        {"AWS_KEY", {{"vault", "AmazonS3.aws_secret_access_key"}}},
+                       {"ACME", {{"vault", "AcmeCloud.value"}}},
+                       {"REGION", {{"vault", "AcmeCloud.region"}}},
                        {"MODE", "literal-value"}}}});
     if (sleep_s > 0) {
       steps.push_back(
@@ -219,6 +227,7 @@ class AgentTest : public ::testing::Test {
     check("AmazonS3.aws_secret_access_key", s_.aws_key);
     check("agent token", s_.token);
     check("vault key", s_.identity);
+    check("AcmeCloud.value", s_.acme);
     return found;
   }
 
@@ -227,6 +236,7 @@ class AgentTest : public ::testing::Test {
   std::string EverythingEmitted(const RunResult& run) const {
     std::string all = run.out + run.err;
     for (const auto& e : fs::recursive_directory_iterator(dir_ / "out")) {
+      all += e.path().string() + "\n";  // names can leak too
       if (e.is_regular_file()) {
         all += ReadAll(e.path());
       }
@@ -274,8 +284,9 @@ TEST_F(AgentTest, AJobLeakingVaultValuesEmitsNoneOfThemAndCountsTheRedactions) {
   EXPECT_GE(total, 5U);
   EXPECT_EQ(manifest["state"], "succeeded");
   EXPECT_TRUE(fs::exists(dir_ / "out" / "artifacts" / "creds.txt"));
-  // A non-secret field (a user name alone) is not masked.
+  // Non-secret fields (a user name alone, a region) are not masked.
   EXPECT_NE(run.out.find("user migrator\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("region eu-central\n"), std::string::npos) << run.out;
 }
 
 TEST_F(AgentTest, TheLifecycleRunsInOrderAndTheTokenIsRefusedAfterwards) {
@@ -378,6 +389,26 @@ TEST_F(AgentTest, AStepEnvironmentHoldsNeitherTheTokenNorTheVaultKey) {
   EXPECT_EQ(env.find(s_.token), std::string::npos) << "the agent token reached the step";
   EXPECT_EQ(env.find(s_.identity), std::string::npos) << "the vault key reached the step";
   EXPECT_NE(env.find("MODE=literal-value"), std::string::npos);
+  // Nor can a step read them from its parent, the agent (/proc/PPID/environ).
+  std::string parent = ReadAll(dir_ / "work" / "env-of-parent.txt");
+  EXPECT_EQ(parent.find(s_.token), std::string::npos) << "the token is in the agent's environ";
+  EXPECT_EQ(parent.find(s_.identity), std::string::npos) << "the key is in the agent's environ";
+}
+
+TEST_F(AgentTest, ACompressedArtifactUnderAPlainNameFailsClosed) {
+  json job = LeakyJob();
+  std::string work = (dir_ / "work").string();
+  job["steps"].push_back(
+      {{"name", "pack"},
+       {"run", {"bash", "-c", "printf 'tok %s\\n' \"$P\" | gzip > out/x.log.gz"}},
+       {"cwd", work},
+       {"env", {{"P", {{"vault", "GitHubDestination.pat"}}}}}});
+  WriteFile(dir_ / "job.json", job.dump());
+  RunResult run = RunCommand(AgentArgs({"--job", (dir_ / "job.json").string()}), AgentEnv(false));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.err.find("gzip data under a name"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "artifacts" / "x.log.gz"));
+  EXPECT_EQ(LeakedIn(EverythingEmitted(run)), None());
 }
 
 TEST_F(AgentTest, ALocalJobRunsWithoutAControlPlane) {

@@ -341,12 +341,14 @@ TEST(VaultSecrets, NeverRegistersNonSecretFields) {
       "ci@example.com",
       "bearer",
       "jira-client-0123",
-      "https://hooks.example.com/a",
       "0b9d7c1e-1111-4c1a-9f00-000000000001",
   };
   for (const std::string& value : not_secrets) {
     EXPECT_FALSE(HasValue(set, value)) << value << " was registered";
   }
+  // An unknown type's field whose name does not say metadata fails safe: a
+  // webhook URL (a secret for Slack and others) is registered.
+  EXPECT_TRUE(HasValue(set, "https://hooks.example.com/a"));
 }
 
 TEST(VaultSecrets, UnknownTypesUseTheNameHeuristic) {

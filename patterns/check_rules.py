@@ -181,6 +181,8 @@ def translate_regex(rx):
     """RE2 -> Python re (bytes). Returns (python_pattern_str, case_insensitive)."""
     ci = rx.startswith("(?i)")
     py = rx.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+    # RE2's \z (end of text; here the end of the search window) is Python's \Z.
+    py = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", py)
     return py, ci
 
 
@@ -201,9 +203,8 @@ def walk_syntax(parsed, problems, warnings):
             problems.append(FORBIDDEN_OPS[name] + " not allowed")
         if name == "AT":
             at = str(av)
-            if at == "AT_END_STRING":
-                problems.append(r"\Z not allowed")
-            elif at in ("AT_BEGINNING",):
+            # AT_END_STRING comes from RE2's \z, translated (RE2 has no \Z).
+            if at in ("AT_BEGINNING",):
                 warnings.append("'^' depends on where the engine's window starts; avoid it")
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             lo, hi, sub = av

@@ -371,3 +371,25 @@ TEST(Validators, GenericValuesThatNameThingsAreTurnedAway) {
 
 }  // namespace
 }  // namespace scrubber
+
+namespace scrubber {
+namespace {
+
+// Found by a fresh-user run: a PEM key whose END line never came printed
+// its body. Its base64 lines are redacted, over small writes too.
+TEST(DefaultRules, APemBodyWithoutItsEndLineIsRedacted) {
+  const std::string doc =
+      "key:\n-----BEGIN RSA PRIVATE KEY-----\n"
+      "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
+      "ZmFrZSBrZXkgbWF0ZXJpYWwgZm9yIHRlc3RzIG9ubHkgbm90IGEga2V5IGF0IGFs\n"
+      "error: truncated\n";
+  for (Engine engine : TestEngines()) {
+    auto scrubber = CompileRules(Defaults(), engine);
+    EXPECT_EQ(ScrubChunked(scrubber, doc, testing::EveryByte(doc.size())),
+              "key:\n***error: truncated\n")
+        << EngineName(engine);
+  }
+}
+
+}  // namespace
+}  // namespace scrubber

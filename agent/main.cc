@@ -229,7 +229,8 @@ int Run(const RunArgs& args, const Inputs& in) {
   if (!outcome.ok()) {
     return finish(ErrorExit(outcome.status()));
   }
-  std::cerr << "scrub-agent: job " << job->id << " " << outcome->state << "\n";
+  std::cerr << "scrub-agent: job " << (job->id.empty() ? "" : job->id + " ") << outcome->state
+            << "\n";
   return finish(outcome->state == "succeeded" ? kExitOk : kExitFailed);
 }
 
@@ -306,6 +307,10 @@ int main(int argc, char** argv) {
   if (vault->parsed()) {
     if (vault_action == "get" && selector.empty()) {
       std::cerr << "scrub-agent: vault get: give a SELECTOR (TYPE.path or UUID.path)\n";
+      return kExitUsage;
+    }
+    if (vault_action == "list" && !selector.empty()) {
+      std::cerr << "scrub-agent: vault list takes no SELECTOR (use vault get)\n";
       return kExitUsage;
     }
     return VaultCommand(vault_action, selector, vault_path, in);

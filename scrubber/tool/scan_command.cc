@@ -37,7 +37,8 @@ class DiscardSink final : public ByteSink {
 
 // Puts the findings of one input in order of offset, and merges findings of
 // one id that overlap (a secret's padded and unpadded base64 ending, a span
-// found again when the stream moves to another engine). A finding is
+// found again when the stream moves to another engine), and drops a rule's
+// finding that lies inside another rule's. A finding is
 // released once it ends at or before the settled point: no later finding can
 // then come before it or overlap it.
 class FindingQueue {
@@ -81,7 +82,21 @@ class FindingQueue {
       }
       merged.push_back(std::move(f));
     }
-    pending_ = std::move(merged);
+    // A rule's finding inside another rule's (a PEM body inside its whole
+    // block, a header value inside a URL) says nothing more: one per span.
+    std::sort(merged.begin(), merged.end(), [](const ScanFinding& a, const ScanFinding& b) {
+      return std::tie(a.start, b.end, a.id) < std::tie(b.start, a.end, b.id);
+    });
+    pending_.clear();
+    for (ScanFinding& f : merged) {
+      bool inside =
+          f.rule && std::any_of(pending_.begin(), pending_.end(), [&](const ScanFinding& k) {
+            return k.rule && k.start <= f.start && f.end <= k.end;
+          });
+      if (!inside) {
+        pending_.push_back(std::move(f));
+      }
+    }
   }
 
   std::vector<ScanFinding> pending_;

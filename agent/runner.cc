@@ -218,7 +218,8 @@ Result<StepOutcome> RunStep(const Step& step,
                             const RunnerOptions& options,
                             Reporter* reporter,
                             io::FdSink* out,
-                            std::string* tail) {
+                            std::string* tail,
+                            std::vector<std::string>* masks) {
   StepOutcome outcome;
   outcome.name = step.name;
   std::vector<std::pair<std::string, std::string>> named;
@@ -261,8 +262,12 @@ Result<StepOutcome> RunStep(const Step& step,
   child.timeout_ms = step.timeout_s > 0 ? step.timeout_s * 1000 : 0;
   child.kill_after_ms = options.kill_after_ms;
   child.forward_signals = true;
-  // LIMITATION(agent-add-mask-scope): ::add-mask:: values live in this
-  // step's streams only.
+  // ::add-mask:: values of earlier steps hold here too; this step's are
+  // kept for the next ones and the artifacts (LIMITATION(agent-add-mask-scope):
+  // not archive ones). Nothing it started outlives it.
+  child.masks = *masks;
+  child.on_mask = [masks](std::string_view v) { masks->emplace_back(v); };
+  child.kill_group_at_end = true;  // LIMITATION(agent-step-orphans): unless we die first
   int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   child.stop_fd = stop_fd;
   if (reporter->cancelled()) {  // the reply to step_started asked already
@@ -277,8 +282,6 @@ Result<StepOutcome> RunStep(const Step& step,
       heartbeat.emplace(reporter, std::chrono::seconds(std::max(1, options.heartbeat_s)), step.name,
                         stop_fd);
     }
-    // LIMITATION(agent-step-orphans): what the step leaves running in the
-    // background is not killed.
     result = io::RunScrubbedChild(child, scrubber, &tee, &tee);
   }
   ::close(stop_fd);
@@ -333,6 +336,7 @@ std::string HeadOf(const std::string& path) {
 Result<FileOutcome> ScrubArtifact(const std::string& in,
                                   const std::string& name,
                                   const std::shared_ptr<const Scrubber>& scrubber,
+                                  const std::vector<std::string>& masks,
                                   const RunnerOptions& options) {
   std::string rel = "artifacts/" + name;
   std::string out = (fs::path(options.out_dir) / rel).string();
@@ -373,6 +377,9 @@ Result<FileOutcome> ScrubArtifact(const std::string& in,
     {
       io::FdSink sink(fd, out);
       StreamScrubber stream(scrubber, &sink);
+      for (const std::string& v : masks) {
+        (void)stream.AddMask(v);
+      }
       std::vector<char> buf(1 << 16);
       while (s.ok() && src) {
         src.read(buf.data(), static_cast<std::streamsize>(buf.size()));
@@ -398,6 +405,24 @@ Result<FileOutcome> ScrubArtifact(const std::string& in,
     AddCounts(stats, &file.redactions);
   }
   return file;
+}
+
+Result<std::string> ScrubArtifactName(const std::shared_ptr<const Scrubber>& scrubber,
+                                      const std::vector<std::string>& masks,
+                                      const std::string& name) {
+  StringSink sink;
+  StreamScrubber stream(scrubber, &sink);
+  for (const std::string& v : masks) {
+    (void)stream.AddMask(v);
+  }
+  Status s = stream.Write(name);
+  if (s.ok()) {
+    s = stream.Finish();
+  }
+  if (!s.ok()) {
+    return s;
+  }
+  return sink.out;
 }
 
 // LIMITATION(agent-artifact-paths): patterns are taken as given (absolute,
@@ -466,13 +491,15 @@ Result<JobOutcome> RunJob(const Job& job,
     return IoError(options.out_dir + ": " + ec.message());
   }
   Reporter reporter(options.control_plane);
+  std::vector<std::string> masks;  // from ::add-mask:: lines of the steps
   JobOutcome outcome;
   outcome.state = "succeeded";
   reporter.Send("running");
   for (size_t i = 0; i < job.steps.size(); ++i) {
     const Step& step = job.steps[i];
     std::string tail;
-    auto r = RunStep(step, i, job.steps.size(), vault, scrubber, options, &reporter, out, &tail);
+    auto r =
+        RunStep(step, i, job.steps.size(), vault, scrubber, options, &reporter, out, &tail, &masks);
     if (!r.ok()) {
       return r.status();
     }
@@ -497,7 +524,7 @@ Result<JobOutcome> RunJob(const Job& job,
     std::set<std::string> names;
     for (const std::string& path : ExpandArtifacts(job.artifacts)) {
       // A name can carry a secret too; two artifacts may share one.
-      auto scrubbed = ScrubString(scrubber, fs::path(path).filename().string());
+      auto scrubbed = ScrubArtifactName(scrubber, masks, fs::path(path).filename().string());
       if (!scrubbed.ok()) {
         return scrubbed.status();
       }
@@ -505,7 +532,7 @@ Result<JobOutcome> RunJob(const Job& job,
       for (int n = 2; !names.insert(name).second; ++n) {
         name = std::to_string(n) + "-" + *scrubbed;
       }
-      auto f = ScrubArtifact(path, name, scrubber, options);
+      auto f = ScrubArtifact(path, name, scrubber, masks, options);
       if (!f.ok()) {
         return f.status();
       }

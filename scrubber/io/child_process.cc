@@ -393,9 +393,23 @@ Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
 
   StreamScrubber out_stream(scrubber, out);
   StreamScrubber err_stream(scrubber, err);
+  for (const std::string& v : options.masks) {
+    (void)out_stream.AddMask(v);
+    (void)err_stream.AddMask(v);
+  }
   // An ::add-mask:: line on either stream masks the value on both.
-  out_stream.set_mask_listener([&](std::string_view v) { (void)err_stream.AddMask(v); });
-  err_stream.set_mask_listener([&](std::string_view v) { (void)out_stream.AddMask(v); });
+  out_stream.set_mask_listener([&](std::string_view v) {
+    (void)err_stream.AddMask(v);
+    if (options.on_mask) {
+      options.on_mask(v);
+    }
+  });
+  err_stream.set_mask_listener([&](std::string_view v) {
+    (void)out_stream.AddMask(v);
+    if (options.on_mask) {
+      options.on_mask(v);
+    }
+  });
   std::array<OutputPipe, 2> pipes;
   pipes[0].fd = ::dup(out_pipe.native_source());
   pipes[0].stream = &out_stream;
@@ -408,6 +422,9 @@ Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
 
   ChildLoop loop(options, pid, signals.fd(), &result);
   loop.Run(&pipes);
+  if (options.kill_group_at_end) {
+    ::kill(-pid, SIGKILL);  // ESRCH when nothing is left: fine
+  }
   if (take_terminal) {
     ReclaimTerminal();
   }

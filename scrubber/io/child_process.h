@@ -4,6 +4,7 @@
 #ifndef SCRUBBER_IO_CHILD_PROCESS_H_
 #define SCRUBBER_IO_CHILD_PROCESS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,14 @@ struct ChildOptions {
   // child is stopped as on a timeout: SIGTERM to its group, SIGKILL
   // kill_after_ms later. -1: none.
   int stop_fd = -1;
+  // When the child is done (and the grace period over), SIGKILL whatever
+  // is left in its process group: what it started in the background.
+  bool kill_group_at_end = false;
+  // Values masked from the first byte, as if ::add-mask:: lines had come
+  // before; and a callback for each value an ::add-mask:: line adds, so a
+  // caller can carry them on (the agent, to later steps).
+  std::vector<std::string> masks;
+  std::function<void(std::string_view value)> on_mask;
 };
 
 struct ChildResult {

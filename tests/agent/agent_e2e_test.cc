@@ -395,6 +395,34 @@ TEST_F(AgentTest, AStepEnvironmentHoldsNeitherTheTokenNorTheVaultKey) {
   EXPECT_EQ(parent.find(s_.identity), std::string::npos) << "the key is in the agent's environ";
 }
 
+// A value a step registers with ::add-mask:: stays masked in later steps
+// and in artifacts; what a step leaves running in the background is ended
+// with it, so it cannot print (or write) after the agent stopped reading.
+TEST_F(AgentTest, RuntimeMasksCarryOnAndBackgroundProcessesEndWithTheirStep) {
+  const std::string runtime = "runtime-s3cr3t-Vq8Lm2Zx";
+  std::string work = (dir_ / "work").string();
+  json job = {
+      {"id", "job-1"},
+      {"steps",
+       {{{"name", "register"},
+         {"run",
+          {"bash", "-c", "echo ::add-mask::" + runtime + "; (sleep 3; echo late > late.txt) &"}},
+         {"cwd", work}},
+        {{"name", "use"},
+         {"run",
+          {"bash", "-c", "echo using " + runtime + "; echo " + runtime + " > out/runtime.txt"}},
+         {"cwd", work}}}},
+      {"artifacts", {work + "/out/*"}}};
+  WriteFile(dir_ / "job.json", job.dump());
+  RunResult run = RunCommand(AgentArgs({"--job", (dir_ / "job.json").string()}), AgentEnv(false));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("using ***"), std::string::npos);
+  EXPECT_EQ(EverythingEmitted(run).find(runtime), std::string::npos)
+      << "the ::add-mask:: value of step 1 leaked later";
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_FALSE(fs::exists(dir_ / "work" / "late.txt")) << "a background process outlived its step";
+}
+
 TEST_F(AgentTest, ACompressedArtifactUnderAPlainNameFailsClosed) {
   json job = LeakyJob();
   std::string work = (dir_ / "work").string();

@@ -212,10 +212,25 @@ bool ParseRfc3339(std::string_view text, std::chrono::system_clock::time_point* 
   fields.tm_hour = hour;
   fields.tm_min = minute;
   fields.tm_sec = second;  // 60 normalizes to the next minute
-  const time_t utc = timegm(&fields);
-  *out = std::chrono::system_clock::from_time_t(utc - offset_s) +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-             std::chrono::nanoseconds(nanos));
+  using Clock = std::chrono::system_clock;
+  // The clock counts nanoseconds in 64 bits (years 1677 to 2262); RFC 3339
+  // allows 0000 to 9999. A time past either end saturates: an expiry beyond
+  // 2262 is never reached, one before 1677 is long past.
+  const int64_t seconds = static_cast<int64_t>(timegm(&fields)) - offset_s;
+  const int64_t last = std::chrono::duration_cast<std::chrono::seconds>(
+                           Clock::time_point::max().time_since_epoch())
+                           .count();
+  const int64_t first = std::chrono::duration_cast<std::chrono::seconds>(
+                            Clock::time_point::min().time_since_epoch())
+                            .count();
+  if (seconds >= last) {
+    *out = Clock::time_point::max();
+  } else if (seconds <= first) {
+    *out = Clock::time_point::min();
+  } else {
+    *out = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanos)));
+  }
   return true;
 }
 

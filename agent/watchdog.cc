@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -204,9 +205,13 @@ bool TakeParameters(std::string* buffer, ClientOptions* out, bool* malformed) {
     out->api = api;
     out->job = job;
     out->token = token;
-    out->expires_at = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::milliseconds(expires_ms)));
+    // Milliseconds from our own ParseRfc3339 fit the clock; clamp anyway,
+    // so no value can overflow it.
+    using Clock = std::chrono::system_clock;
+    const auto limit =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::duration::max()).count();
+    out->expires_at = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::milliseconds(std::clamp<int64_t>(expires_ms, -limit, limit))));
   }
   OPENSSL_cleanse(json.data(), json.size());
   OPENSSL_cleanse(buffer->data(), newline + 1 + length);

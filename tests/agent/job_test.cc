@@ -310,6 +310,26 @@ TEST(Rfc3339, ParsesOffsetsFractionsAndLeapDays) {
             1796320800250);
 }
 
+// Found by agent_input_fuzzer: year 6030 overflowed the clock's nanoseconds
+// (UBSan), and a wrapped expiry could have read as long past or far ahead.
+TEST(Rfc3339, TimesBeyondTheClocksRangeSaturate) {
+  using Clock = std::chrono::system_clock;
+  for (const std::string_view text : {"6030-01-01T00:00:00+01:00", "9999-12-31T23:59:59.999999999Z",
+                                      "2262-04-11T23:47:17Z"}) {
+    Clock::time_point t;
+    ASSERT_TRUE(ParseRfc3339(text, &t)) << text;
+    EXPECT_EQ(t, Clock::time_point::max()) << text;
+  }
+  for (const std::string_view text : {"0000-01-01T00:00:00Z", "1000-06-15T12:00:00-23:59"}) {
+    Clock::time_point t;
+    ASSERT_TRUE(ParseRfc3339(text, &t)) << text;
+    EXPECT_EQ(t, Clock::time_point::min()) << text;
+  }
+  Clock::time_point t;
+  ASSERT_TRUE(ParseRfc3339("2262-04-11T23:47:15Z", &t));
+  EXPECT_EQ(UnixSeconds(t), 9223372035);
+}
+
 TEST(Rfc3339, RejectsWhatIsNotRfc3339) {
   for (const std::string_view text : {
            "",

@@ -259,7 +259,7 @@ Result<StepOutcome> RunStep(const Step& step,
   child.env = StepEnv(options, named);
   child.cwd = step.cwd;
   child.hold_ms = options.hold_ms;
-  child.timeout_ms = step.timeout_s > 0 ? step.timeout_s * 1000 : 0;
+  child.timeout_ms = step.timeout_s > 0 ? int64_t{step.timeout_s} * 1000 : 0;
   child.kill_after_ms = options.kill_after_ms;
   child.forward_signals = true;
   // ::add-mask:: values of earlier steps hold here too; this step's are

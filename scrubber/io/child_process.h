@@ -4,6 +4,7 @@
 #ifndef SCRUBBER_IO_CHILD_PROCESS_H_
 #define SCRUBBER_IO_CHILD_PROCESS_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,11 +23,11 @@ struct ChildOptions {
   // it, the child gets `env` alone.
   bool clean_env = false;
   std::vector<std::pair<std::string, std::string>> env;
-  std::string cwd;      // empty: ours
-  int hold_ms = 250;    // release a held partial match after this much quiet
-  int grace_ms = 2000;  // after the child exits, wait this long for pipes its
-                        // own children keep open, then stop reading
-  int timeout_ms = 0;   // 0: none; else SIGTERM after it, SIGKILL kill_after_ms later
+  std::string cwd;         // empty: ours
+  int hold_ms = 250;       // release a held partial match after this much quiet
+  int grace_ms = 2000;     // after the child exits, wait this long for pipes its
+                           // own children keep open, then stop reading
+  int64_t timeout_ms = 0;  // 0: none; else SIGTERM after it, SIGKILL kill_after_ms later
   int kill_after_ms = 5000;
   bool forward_signals = true;  // SIGINT, SIGTERM, SIGHUP to the child's process group
   // When this descriptor turns readable (an eventfd the caller writes), the

@@ -439,6 +439,21 @@ TEST_F(AgentTest, ACompressedArtifactUnderAPlainNameFailsClosed) {
   EXPECT_EQ(LeakedIn(EverythingEmitted(run)), None());
 }
 
+// timeout_s times 1000 overflowed an int: 4294968 s wrapped to 704 ms and
+// killed a step that had 49 days left.
+TEST_F(AgentTest, ALongTimeoutDoesNotEndAStepEarly) {
+  json job = {{"id", "job-1"},
+              {"steps",
+               {{{"name", "slow"},
+                 {"run", {"bash", "-c", "sleep 1.5; echo finished"}},
+                 {"timeout_s", 4294968}}}}};
+  WriteFile(dir_ / "job.json", job.dump());
+  RunResult run = RunCommand(AgentArgs({"--job", (dir_ / "job.json").string()}), AgentEnv(false));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("finished"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("timed out"), std::string::npos) << run.out;
+}
+
 TEST_F(AgentTest, ALocalJobRunsWithoutAControlPlane) {
   WriteFile(dir_ / "job.json", LeakyJob().dump());
   RunResult run = RunCommand(AgentArgs({"--job", (dir_ / "job.json").string()}), AgentEnv(false));

@@ -263,8 +263,8 @@ Result<StepOutcome> RunStep(const Step& step,
   child.kill_after_ms = options.kill_after_ms;
   child.forward_signals = true;
   // ::add-mask:: values of earlier steps hold here too; this step's are
-  // kept for the next ones and the artifacts (LIMITATION(agent-add-mask-scope):
-  // not archive ones). Nothing it started outlives it.
+  // kept for the next ones and the artifacts, archives included. Nothing it
+  // started outlives it.
   child.masks = *masks;
   child.on_mask = [masks](std::string_view v) { masks->emplace_back(v); };
   child.kill_group_at_end = true;  // LIMITATION(agent-step-orphans): unless we die first
@@ -351,6 +351,7 @@ Result<FileOutcome> ScrubArtifact(const std::string& in,
     job.out_path = out;
     job.stream_scrubber = scrubber;
     job.member_scrubber = options.archive_scrubber;
+    job.masks = masks;
     io::ArchiveReport report;
     Status s = io::ScrubArchive(job, &report);
     if (!s.ok()) {

@@ -217,17 +217,25 @@ class FdByteSink final : public ByteSink {
   int fd_;
 };
 
+void AddMasks(const std::vector<std::string>& masks, StreamScrubber* stream) {
+  for (const std::string& value : masks) {
+    (void)stream->AddMask(value);  // fails only on a failed stream, which Write reports
+  }
+}
+
 // A plain zstd stream: decompress, scrub, compress.
 Status ScrubZstd(Source* in,
                  const std::function<uint64_t()>& consumed,
                  ByteSink* out,
                  const std::shared_ptr<const Scrubber>& scrubber,
+                 const std::vector<std::string>& masks,
                  Budget* budget,
                  ScrubStats* stats) {
   ZSTD_DCtx* dctx = ZSTD_createDCtx();
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> guard(dctx, ZSTD_freeDCtx);
   ZstdSink compressed(out);
   StreamScrubber stream(scrubber, &compressed);
+  AddMasks(masks, &stream);
   std::vector<char> in_buffer(ZSTD_DStreamInSize());
   std::vector<char> out_buffer(ZSTD_DStreamOutSize());
   size_t last = 1;  // 0 once a frame is complete
@@ -498,6 +506,7 @@ class ContainerScrubber {
   Status StreamMember(archive* r, archive* w, std::string_view head, ScrubStats* stats) {
     EntrySink sink(w);
     StreamScrubber stream(job_.member_scrubber, &sink);
+    AddMasks(job_.masks, &stream);
     Status s = stream.Write(head);
     if (s.ok()) {
       s = ReadData(r, [&stream](std::string_view block) { return stream.Write(block); });
@@ -550,7 +559,8 @@ class ContainerScrubber {
       StringSink sink;
       uint64_t size = data.size();
       Status s = ScrubZstd(
-          &source, [size] { return size; }, &sink, job_.member_scrubber, budget_, stats);
+          &source, [size] { return size; }, &sink, job_.member_scrubber, job_.masks, budget_,
+          stats);
       *out = std::move(sink.out);
       return s;
     }
@@ -579,8 +589,14 @@ class ContainerScrubber {
   // Scrubs a name (or an error text, which may quote one) the way contents
   // are scrubbed.
   std::string Clean(std::string_view text) const {
-    auto scrubbed = ScrubString(job_.member_scrubber, text);
-    return scrubbed.ok() ? scrubbed.value() : std::string(text.size(), '*');
+    StringSink sink;
+    StreamScrubber stream(job_.member_scrubber, &sink);
+    AddMasks(job_.masks, &stream);
+    Status s = stream.Write(text);
+    if (s.ok()) {
+      s = stream.Finish();
+    }
+    return s.ok() ? std::move(sink.out) : std::string(text.size(), '*');
   }
   std::string ErrorOf(archive* a) const { return Clean(OneLine(archive_error_string(a))); }
   static uint64_t Consumed(archive* r) {
@@ -754,7 +770,7 @@ Status ScrubArchive(const ArchiveJob& job, ArchiveReport* report) {
     s = ScrubZstd(
         &source,
         [in_fd] { return static_cast<uint64_t>(std::max<off_t>(::lseek(in_fd, 0, SEEK_CUR), 0)); },
-        &sink, job.stream_scrubber, &budget, &member.stats);
+        &sink, job.stream_scrubber, job.masks, &budget, &member.stats);
     report->total.Merge(member.stats);
     report->members.push_back(std::move(member));
     s = s.ok() ? s : named(s);

@@ -61,6 +61,9 @@ struct ArchiveJob {
   // Scrubs member contents and names: must preserve length, so that sizes
   // in headers hold, and must not honour ::add-mask::.
   std::shared_ptr<const Scrubber> member_scrubber;
+  // Values masked (with their variants) everywhere above, as
+  // StreamScrubber::AddMask does: those a job registered at run time.
+  std::vector<std::string> masks;
   ArchiveLimits limits;
   // Called now and then with input bytes consumed and the input's size.
   std::function<void(uint64_t done, uint64_t total)> progress;

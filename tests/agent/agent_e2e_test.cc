@@ -423,6 +423,43 @@ TEST_F(AgentTest, RuntimeMasksCarryOnAndBackgroundProcessesEndWithTheirStep) {
   EXPECT_FALSE(fs::exists(dir_ / "work" / "late.txt")) << "a background process outlived its step";
 }
 
+// An ::add-mask:: value reaches archive artifacts too: their contents and
+// their member names.
+TEST_F(AgentTest, RuntimeMasksReachArchiveArtifacts) {
+  const std::string runtime = "runtime-s3cr3t-Wp4Kd8Ny";
+  std::string work = (dir_ / "work").string();
+  json job = {{"id", "job-1"},
+              {"steps",
+               {{{"name", "register"}, {"run", {"bash", "-c", "echo ::add-mask::" + runtime}}},
+                {{"name", "pack"},
+                 {"run",
+                  {"bash", "-c",
+                   "mkdir -p pack && echo \"key " + runtime +
+                       "\" > pack/a.txt && cp pack/a.txt "
+                       "pack/" +
+                       runtime +
+                       ".txt && tar cf out/plain.tar -C pack . && "
+                       "tar czf out/packed.tar.gz -C pack ."}},
+                 {"cwd", work}}}},
+              {"artifacts", {work + "/out/*"}}};
+  WriteFile(dir_ / "job.json", job.dump());
+  RunResult run = RunCommand(AgentArgs({"--job", (dir_ / "job.json").string()}), AgentEnv(false));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string unpacked;
+  for (const char* name : {"plain.tar", "packed.tar.gz"}) {
+    fs::path archive = dir_ / "out" / "artifacts" / name;
+    ASSERT_TRUE(fs::exists(archive)) << name;
+    RunResult list = RunCommand({"/usr/bin/tar", "taf", archive.string()});
+    RunResult text = RunCommand({"/usr/bin/tar", "xaOf", archive.string()});
+    ASSERT_EQ(list.exit_code, 0) << name << ": " << list.err;
+    ASSERT_EQ(text.exit_code, 0) << name << ": " << text.err;
+    EXPECT_NE(text.out.find("key "), std::string::npos) << name;
+    unpacked += list.out + text.out;
+  }
+  EXPECT_EQ((EverythingEmitted(run) + unpacked).find(runtime), std::string::npos)
+      << "an ::add-mask:: value of step 1 leaked in an archive artifact";
+}
+
 TEST_F(AgentTest, ACompressedArtifactUnderAPlainNameFailsClosed) {
   json job = LeakyJob();
   std::string work = (dir_ / "work").string();

@@ -29,7 +29,8 @@ except ImportError:  # pragma: no cover
     import sre_constants  # type: ignore
 
 MAX_REPEAT_BOUND = 1000
-VALIDATORS = ("github-crc32", "gitlab-crc32", "age-bech32", "jwt", "generic-value")
+VALIDATORS = ("github-crc32", "gitlab-crc32", "age-bech32", "jwt", "generic-value",
+              "basic-credentials")
 KNOWN_FIELDS = {
     "id", "description", "regex", "keywords", "lead", "group", "max_length",
     "multiline", "min_entropy", "validate", "examples", "counter_examples",
@@ -154,7 +155,29 @@ def validate_generic_value(span):
     return True
 
 
+def validate_basic_credentials(span):
+    # Standard base64 (padding optional, right when present) of printable
+    # ASCII user:password with neither part empty.
+    body = span.rstrip(b"=")
+    pads = len(span) - len(body)
+    if len(body) % 4 == 1 or (pads and (len(body) + pads) % 4 != 0):
+        return False
+    if not re.fullmatch(rb"[A-Za-z0-9+/]*", body):
+        return False
+    # Drop the bits that do not make a whole byte, as a streaming decoder does.
+    whole = len(body) // 4 * 4
+    raw = base64.b64decode(body[:whole]) if whole else b""
+    rest = body[whole:]
+    if rest:
+        raw += base64.b64decode(rest + b"=" * (4 - len(rest)))
+    if any(c < 0x20 or c > 0x7E for c in raw):
+        return False
+    colon = raw.find(b":")
+    return 0 < colon < len(raw) - 1
+
+
 VALIDATE_FUNCS = {
+    "basic-credentials": validate_basic_credentials,
     "generic-value": validate_generic_value,
     "github-crc32": validate_github_crc32,
     "gitlab-crc32": validate_gitlab_crc32,

@@ -151,6 +151,52 @@ bool Jwt(std::string_view token) {
          decoded.find("\"alg\"") != std::string::npos;
 }
 
+// Standard base64 (padding optional, but right when present) of printable
+// ASCII `user:password`, neither part empty: a Basic credential or a docker
+// config "auth".
+bool BasicCredentials(std::string_view text) {
+  size_t digits = text.size();
+  while (digits > 0 && text[digits - 1] == '=') {
+    --digits;
+  }
+  const size_t pads = text.size() - digits;
+  if (digits % 4 == 1 || (pads > 0 && (digits + pads) % 4 != 0)) {
+    return false;
+  }
+  std::string decoded;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text.substr(0, digits)) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else {
+      return false;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      decoded.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  for (char c : decoded) {
+    if (c < 0x20 || c > 0x7E) {
+      return false;
+    }
+  }
+  const size_t colon = decoded.find(':');
+  return colon != std::string::npos && colon > 0 && colon + 1 < decoded.size();
+}
+
 bool IsIdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -208,8 +254,8 @@ bool GenericValue(std::string_view v) {
 }  // namespace
 
 const std::vector<std::string>& ValidatorNames() {
-  static const std::vector<std::string> kNames = {"github-crc32", "gitlab-crc32", "age-bech32",
-                                                  "jwt", "generic-value"};
+  static const std::vector<std::string> kNames = {
+      "github-crc32", "gitlab-crc32", "age-bech32", "jwt", "generic-value", "basic-credentials"};
   return kNames;
 }
 
@@ -228,6 +274,9 @@ bool RunValidator(std::string_view name, std::string_view span) {
   }
   if (name == "generic-value") {
     return GenericValue(span);
+  }
+  if (name == "basic-credentials") {
+    return BasicCredentials(span);
   }
   return false;
 }

@@ -217,12 +217,12 @@ bool ParseRfc3339(std::string_view text, std::chrono::system_clock::time_point* 
   // allows 0000 to 9999. A time past either end saturates: an expiry beyond
   // 2262 is never reached, one before 1677 is long past.
   const int64_t seconds = static_cast<int64_t>(timegm(&fields)) - offset_s;
-  const int64_t last = std::chrono::duration_cast<std::chrono::seconds>(
-                           Clock::time_point::max().time_since_epoch())
-                           .count();
-  const int64_t first = std::chrono::duration_cast<std::chrono::seconds>(
-                            Clock::time_point::min().time_since_epoch())
-                            .count();
+  const int64_t last =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::time_point::max().time_since_epoch())
+          .count();
+  const int64_t first =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::time_point::min().time_since_epoch())
+          .count();
   if (seconds >= last) {
     *out = Clock::time_point::max();
   } else if (seconds <= first) {

@@ -162,6 +162,13 @@ int Run(const RunArgs& args, const Inputs& in) {
   } else if (args.job_file.empty()) {
     Error("run: give --job FILE, or SCRUB_AGENT_BOOT for a job from the control plane");
     return kExitUsage;
+  } else {
+    // No token to guard, but a step to end if we die mid-step.
+    auto started = Watchdog::Start(ClientOptions{});
+    if (!started.ok()) {
+      return ErrorExit(started.status());
+    }
+    watchdog.emplace(std::move(*started));
   }
   // From here on a failure still revokes: the watchdog sees its pipe close.
   auto finish = [&](int code) {
@@ -172,6 +179,8 @@ int Run(const RunArgs& args, const Inputs& in) {
       } else if (!r.ok()) {
         Error(r.message() + "; the watchdog will retry");
       }
+    } else if (watchdog) {
+      (void)watchdog->TokenRevoked();  // a local job: nothing to revoke, all done
     }
     return code;
   };
@@ -223,6 +232,7 @@ int Run(const RunArgs& args, const Inputs& in) {
   options.control_plane = cp.get();
   options.heartbeat_s = heartbeat_s;
   options.archive_scrubber = scrubbers->second;
+  options.on_step_group = [&watchdog](pid_t group) { (void)watchdog->GuardGroup(group); };
   io::FdSink out(STDOUT_FILENO, "stdout");
   auto outcome = RunJob(*job, v, scrubbers->first, options, &out);
   (void)out.Flush();

@@ -267,7 +267,8 @@ Result<StepOutcome> RunStep(const Step& step,
   // started outlives it.
   child.masks = *masks;
   child.on_mask = [masks](std::string_view v) { masks->emplace_back(v); };
-  child.kill_group_at_end = true;  // LIMITATION(agent-step-orphans): unless we die first
+  child.kill_group_at_end = true;  // and the watchdog kills it if we die first
+  child.on_start = options.on_step_group;
   int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   child.stop_fd = stop_fd;
   if (reporter->cancelled()) {  // the reply to step_started asked already
@@ -283,6 +284,9 @@ Result<StepOutcome> RunStep(const Step& step,
                         stop_fd);
     }
     result = io::RunScrubbedChild(child, scrubber, &tee, &tee);
+  }
+  if (options.on_step_group) {
+    options.on_step_group(0);  // its group is gone (kill_group_at_end)
   }
   ::close(stop_fd);
   outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();

@@ -6,6 +6,9 @@
 #ifndef SCRUBBER_AGENT_RUNNER_H_
 #define SCRUBBER_AGENT_RUNNER_H_
 
+#include <sys/types.h>
+
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +34,10 @@ struct RunnerOptions {
   int hold_ms = 250;
   // Variables a step inherits from the agent when set (DESIGN §6).
   std::vector<std::string> inherited_env = {"PATH", "HOME", "LANG"};
+  // Called with a step's process group id when it starts, and with 0 when
+  // it is over (the agent tells its watchdog, which kills the group if the
+  // agent dies mid-step).
+  std::function<void(pid_t group)> on_step_group;
 };
 
 struct StepOutcome {

@@ -38,6 +38,7 @@ namespace scrubber::agent {
 namespace {
 
 constexpr std::string_view kRevokedWord = "revoked\n";
+constexpr std::string_view kGroupWord = "group ";
 constexpr size_t kMaxMessageBytes = size_t{1} << 20;
 constexpr int kFirstPrivateFd = 10;  // our descriptors are moved at or above this
 
@@ -220,6 +221,22 @@ bool TakeParameters(std::string* buffer, ClientOptions* out, bool* malformed) {
   return ok;
 }
 
+// The decimal process group id of a "group N" line; 0 (none) when it is
+// not one, or not above 1 (kill(-1) would reach every process we may signal).
+pid_t ParseGroup(std::string_view digits) {
+  int64_t value = 0;
+  if (digits.empty() || digits.size() > 10) {
+    return 0;
+  }
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return 0;
+    }
+    value = value * 10 + (c - '0');
+  }
+  return value > 1 && value <= INT32_MAX ? static_cast<pid_t>(value) : 0;
+}
+
 void Say(const std::string& line) {
   std::fprintf(stderr, "scrub-agent watchdog: %s\n", line.c_str());
 }
@@ -356,6 +373,16 @@ Watchdog::~Watchdog() {
   }
 }
 
+Status Watchdog::GuardGroup(pid_t group) {
+  if (fd_ < 0) {
+    return Status::Ok();
+  }
+  if (!SendAll(fd_, "group " + std::to_string(group) + "\n")) {
+    return IoError("watchdog: the watchdog process is gone");
+  }
+  return Status::Ok();
+}
+
 Status Watchdog::TokenRevoked() {
   if (fd_ < 0) {
     return Status::Ok();
@@ -382,6 +409,7 @@ int RunWatchdogMain(int fd) {
 
   std::string buffer;
   ClientOptions target;
+  pid_t group = 0;  // the running step's process group, 0: none
   bool have_target = false;
   bool malformed = false;
   const char* reason = "the supervisor ended without revoking the job token";
@@ -408,14 +436,35 @@ int RunWatchdogMain(int fd) {
     if (!have_target && !malformed) {
       have_target = TakeParameters(&buffer, &target, &malformed);
     }
-    if (have_target && buffer == kRevokedWord) {
-      return 0;
+    while (have_target) {
+      size_t newline = buffer.find('\n');
+      if (newline == std::string::npos) {
+        break;
+      }
+      std::string_view line(buffer.data(), newline + 1);
+      if (line == kRevokedWord) {
+        return 0;
+      }
+      if (line.starts_with(kGroupWord)) {
+        group = ParseGroup(line.substr(kGroupWord.size(), line.size() - kGroupWord.size() - 1));
+      }
+      buffer.erase(0, newline + 1);
     }
   }
   OPENSSL_cleanse(buffer.data(), buffer.size());
+  if (group > 0) {
+    // The whole group: the step and what it started in the background.
+    // LIMITATION(agent-step-orphans): not what left the group.
+    if (kill(-group, SIGKILL) == 0) {
+      Say("the supervisor ended mid-step; killed the step's processes");
+    }
+  }
   if (!have_target) {
     Say(std::string(reason) + " before sending the watchdog its parameters; nothing revoked");
     return 1;
+  }
+  if (target.token.empty()) {
+    return 0;  // a local job: no token to revoke
   }
   return RevokeFor(std::move(target), reason);
 }

@@ -61,6 +61,12 @@ class Watchdog {
   // Errors: IoError when the watchdog is already gone (it may have revoked).
   Status TokenRevoked();
 
+  // Tells the watchdog the process group of the step now running (0: none).
+  // If the supervisor dies while one is set, the watchdog SIGKILLs that
+  // group before it revokes. A no-op once the socket is closed.
+  // Errors: IoError when the watchdog is gone.
+  Status GuardGroup(pid_t group);
+
   // The watchdog's process id (it is not the caller's child).
   pid_t pid() const { return pid_; }
 
@@ -72,9 +78,12 @@ class Watchdog {
 };
 
 // The watchdog process's main: reads its parameters from `fd`, then waits on
-// it. Returns the exit status: 0 when told the token was revoked, when it
-// revoked the token, or when the token had expired anyway; 1 when revoking
-// failed or the parameters never arrived. Marks the process non-dumpable,
+// it, taking "group N" lines (GuardGroup) until "revoked". When the stream
+// ends first, it kills the last group named (if not 0), then revokes the
+// token (none in a local job: an empty token). Returns the exit status: 0
+// when told the token was revoked, when it revoked the token, when there was
+// none, or when it had expired anyway; 1 when revoking failed or the
+// parameters never arrived. Marks the process non-dumpable,
 // ignores SIGINT and SIGHUP, and on SIGTERM revokes at once (fail closed).
 // Writes one line per diagnostic on stderr, never the token.
 int RunWatchdogMain(int fd);

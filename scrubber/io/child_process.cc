@@ -390,6 +390,9 @@ Result<ChildResult> RunScrubbedChild(const ChildOptions& options,
   }
   pid_t pid = child->id();
   child->detach();  // we reap it ourselves, on SIGCHLD
+  if (options.on_start) {
+    options.on_start(pid);
+  }
 
   StreamScrubber out_stream(scrubber, out);
   StreamScrubber err_stream(scrubber, err);

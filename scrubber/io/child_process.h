@@ -4,6 +4,8 @@
 #ifndef SCRUBBER_IO_CHILD_PROCESS_H_
 #define SCRUBBER_IO_CHILD_PROCESS_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +44,9 @@ struct ChildOptions {
   // caller can carry them on (the agent, to later steps).
   std::vector<std::string> masks;
   std::function<void(std::string_view value)> on_mask;
+  // Called once the child runs (exec done), with its process group id (its
+  // pid), before any output is read: the agent hands it to its watchdog.
+  std::function<void(pid_t group)> on_start;
 };
 
 struct ChildResult {

@@ -352,6 +352,59 @@ TEST_F(AgentTest, TheWatchdogRevokesWhenTheSupervisorIsKilled) {
   agent.Wait();
 }
 
+// True while `pid` runs (a zombie counts as gone: nothing may reap it here).
+bool Running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) {
+    return false;
+  }
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+// A `kill -9` of the agent mid-step: the watchdog ends the step's process
+// group, the step and what it started in the background, in a local job
+// and in a remote one.
+TEST_F(AgentTest, AStepsProcessesEndWhenTheAgentIsKilled) {
+  for (bool remote : {false, true}) {
+    SCOPED_TRACE(remote ? "remote job" : "local job");
+    std::string work = (dir_ / "work").string();
+    fs::remove(dir_ / "work" / "leader.pid");
+    json job = {
+        {"id", "job-1"},
+        {"steps",
+         {{{"name", "bg"},
+           {"run",
+            {"bash", "-c", "sleep 60 & echo $! > bg.pid; echo $$ > leader.pid; echo ready; wait"}},
+           {"cwd", work}}}}};
+    std::vector<std::string> args = AgentArgs();
+    if (remote) {
+      StartServer(job);
+    } else {
+      WriteFile(dir_ / "job.json", job.dump());
+      args = AgentArgs({"--job", (dir_ / "job.json").string()});
+    }
+    Subprocess agent(args, AgentEnv(remote));
+    ASSERT_TRUE(agent.spawn_error().empty());
+    ASSERT_TRUE(agent.ReadStdoutUntil("ready", std::chrono::seconds(30))) << agent.err();
+    pid_t leader = std::stoi(ReadAll(dir_ / "work" / "leader.pid"));
+    pid_t bg = std::stoi(ReadAll(dir_ / "work" / "bg.pid"));
+    ASSERT_TRUE(Running(leader) && Running(bg));
+    ::kill(agent.pid(), SIGKILL);
+    auto killed = std::chrono::steady_clock::now();
+    while ((Running(leader) || Running(bg)) &&
+           std::chrono::steady_clock::now() - killed < std::chrono::seconds(10)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_FALSE(Running(leader)) << "the step outlived the agent by 10 s";
+    EXPECT_FALSE(Running(bg)) << "the step's background process outlived the agent by 10 s";
+    ::kill(leader, SIGKILL);
+    ::kill(bg, SIGKILL);
+    agent.Wait();
+  }
+}
+
 TEST_F(AgentTest, AControlPlaneFailingForAWhileLosesNothingAndRecordsEachEventOnce) {
   StartServer(LeakyJob(2), {"503:4", "503-events:3"});
   RunResult run = RunCommand(AgentArgs(), AgentEnv(true));
@@ -498,6 +551,7 @@ TEST_F(AgentTest, ALocalJobRunsWithoutAControlPlane) {
   EXPECT_EQ(LeakedIn(run.out + run.err), None());
   EXPECT_TRUE(fs::exists(dir_ / "out" / "manifest.json"));
   EXPECT_TRUE(fs::exists(dir_ / "out" / "logs" / "leak.log"));
+  EXPECT_EQ(run.err.find("watchdog"), std::string::npos) << run.err;
 }
 
 TEST_F(AgentTest, BadVaultsAndJobsEndWithExit2AndOneLine) {

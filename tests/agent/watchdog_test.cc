@@ -210,6 +210,79 @@ TEST(Watchdog, DoesNotRevokeAfterTokenRevoked) {
   EXPECT_EQ(server.Calls(), "");
 }
 
+// A stand-in for a step: a child in a process group of its own, with a
+// grandchild in the background, both waiting to be killed.
+struct FakeStep {
+  pid_t leader = -1;
+  pid_t background = -1;
+};
+
+FakeStep StartFakeStep() {
+  int report[2];
+  if (pipe(report) != 0) {
+    return {};
+  }
+  pid_t leader = fork();
+  if (leader == 0) {
+    setpgid(0, 0);
+    pid_t background = fork();
+    if (background == 0) {
+      while (true) {
+        pause();
+      }
+    }
+    [[maybe_unused]] ssize_t ignored = write(report[1], &background, sizeof background);
+    while (true) {
+      pause();
+    }
+  }
+  setpgid(leader, leader);
+  close(report[1]);
+  FakeStep step{leader, -1};
+  if (read(report[0], &step.background, sizeof step.background) != sizeof step.background) {
+    step.background = -1;
+  }
+  close(report[0]);
+  return step;
+}
+
+void EndFakeStep(const FakeStep& step) {
+  kill(-step.leader, SIGKILL);
+  waitpid(step.leader, nullptr, 0);
+}
+
+// With a token (a remote job) and without (a local one), the group named
+// last is killed when the supervisor dies; a group cleared with 0 is not.
+TEST(Watchdog, KillsTheGuardedStepGroupWhenTheSupervisorDies) {
+  START_SERVER(server);
+  for (bool local : {true, false}) {  // local first: the server stays revoked
+    SCOPED_TRACE(local ? "local job" : "remote job");
+    ClientOptions target = local ? ClientOptions{} : TargetFor(server);
+    FakeStep done = StartFakeStep();
+    FakeStep running = StartFakeStep();
+    ASSERT_GT(running.background, 0);
+    auto [supervisor, watchdog] = StartSupervisor(target, [&](Watchdog& w) {
+      bool sent = w.GuardGroup(done.leader).ok() && w.GuardGroup(0).ok() &&
+                  w.GuardGroup(running.leader).ok();
+      if (!sent) {
+        _exit(3);
+      }
+    });
+    ASSERT_GT(watchdog, 0);
+    std::this_thread::sleep_for(milliseconds(200));
+    EXPECT_FALSE(ProcessEnded(running.leader));
+    KillAndReap(supervisor);
+    EXPECT_TRUE(WaitFor([&] { return ProcessEnded(running.leader); }, milliseconds(5000)));
+    EXPECT_TRUE(WaitFor([&] { return ProcessEnded(running.background); }, milliseconds(5000)));
+    EXPECT_TRUE(WaitFor([&] { return ProcessEnded(watchdog); }, milliseconds(10000)));
+    EXPECT_FALSE(ProcessEnded(done.leader)) << "a group cleared with 0 was killed";
+    EXPECT_FALSE(ProcessEnded(done.background)) << "a group cleared with 0 was killed";
+    EXPECT_EQ(server.Revoked(), !local) << server.log();
+    EndFakeStep(done);
+    EndFakeStep(running);
+  }
+}
+
 TEST(Watchdog, RevokesWhenTheHandleIsDestroyedWithoutTheWord) {
   START_SERVER(server);
   {

@@ -137,11 +137,11 @@ TEST(Validators, TellRealChecksumsFromLookAlikes) {
 TEST(Validators, BasicCredentialsAreBase64OfUserColonPassword) {
   EXPECT_TRUE(RunValidator("basic-credentials", "YWNtZWJvdDpIdW50M3JTM2NyZXQ="));  // acmebot:...
   EXPECT_TRUE(RunValidator("basic-credentials", "YWNtZWJvdDpIdW50M3JTM2NyZXQ"));   // unpadded
-  EXPECT_FALSE(RunValidator("basic-credentials", "bm9jb2xvbmhlcmUxMg=="));  // no colon
-  EXPECT_FALSE(RunValidator("basic-credentials", "dXNlcjo="));              // "user:", no password
-  EXPECT_FALSE(RunValidator("basic-credentials", "OnBhc3N3b3Jk"));          // ":password"
-  EXPECT_FALSE(RunValidator("basic-credentials", "required"));              // decodes to binary
-  EXPECT_FALSE(RunValidator("basic-credentials", "YWJj$ZGVm"));             // not base64
+  EXPECT_FALSE(RunValidator("basic-credentials", "bm9jb2xvbmhlcmUxMg=="));         // no colon
+  EXPECT_FALSE(RunValidator("basic-credentials", "dXNlcjo="));      // "user:", no password
+  EXPECT_FALSE(RunValidator("basic-credentials", "OnBhc3N3b3Jk"));  // ":password"
+  EXPECT_FALSE(RunValidator("basic-credentials", "required"));      // decodes to binary
+  EXPECT_FALSE(RunValidator("basic-credentials", "YWJj$ZGVm"));     // not base64
   EXPECT_FALSE(RunValidator("basic-credentials", "YWNtZWJvdDpIdW50M3JTM2NyZXQ=="));  // bad padding
   EXPECT_FALSE(RunValidator("basic-credentials", "YWNtZWJvdDpIdW50M3JTM2NyZXQ=x"));
 }

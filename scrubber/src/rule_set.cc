@@ -10,6 +10,8 @@
 #include <re2/re2.h>
 #include <simdjson.h>
 
+#include "byte_order_mark.h"
+
 namespace scrubber {
 namespace {
 
@@ -259,7 +261,7 @@ Status RuleSet::AddDefault() {
 
 Status RuleSet::AddJson(std::string_view json, std::string_view source) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(json);
+  simdjson::padded_string padded(WithoutByteOrderMark(json));
   simdjson::dom::element root;
   if (parser.parse(padded).get(root) != simdjson::SUCCESS) {
     return InvalidInput(std::string(source) + ": not valid JSON");

@@ -13,6 +13,8 @@
 
 #include <simdjson.h>
 
+#include "byte_order_mark.h"
+
 namespace scrubber {
 namespace {
 
@@ -80,16 +82,6 @@ Status ParseJsonObject(simdjson::dom::object object,
 void SecretSet::Add(std::string value, std::string name, std::string source) {
   secrets_.push_back({std::move(value), std::move(name), std::move(source)});
 }
-
-namespace {
-
-// A UTF-8 byte order mark (Notepad, PowerShell 5) is not content.
-std::string_view WithoutByteOrderMark(std::string_view text) {
-  constexpr std::string_view kBom = "\xef\xbb\xbf";
-  return text.starts_with(kBom) ? text.substr(kBom.size()) : text;
-}
-
-}  // namespace
 
 void SecretSet::AddLines(std::string_view content, std::string_view source) {
   content = WithoutByteOrderMark(content);

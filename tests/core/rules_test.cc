@@ -43,6 +43,16 @@ std::string Message(const RuleSet& base, std::string_view json) {
   return s.ok() ? "ok" : s.message();
 }
 
+// A rule file saved by Notepad or PowerShell 5 starts with a byte order
+// mark; secrets files already allowed one.
+TEST(RuleFile, AByteOrderMarkIsNotContent) {
+  RuleSet none;
+  EXPECT_EQ(Message(none,
+                    "\xef\xbb\xbf"
+                    R"j({"rules":[{"id":"a","regex":"x","max_length":3}]})j"),
+            "ok");
+}
+
 TEST(RuleFile, ErrorsNameTheFileTheRuleAndTheProblem) {
   RuleSet none;
   EXPECT_EQ(Message(none, "{"), "team.json: not valid JSON");

@@ -545,7 +545,7 @@ def main(argv):
     errors, warnings = [], []
     try:
         with open(path, "rb") as f:
-            doc = json.loads(f.read().decode("utf-8-sig")  # a byte order mark is not content)
+            doc = json.loads(f.read().decode("utf-8-sig"))  # a byte order mark is not content
     except (OSError, ValueError) as e:
         print("%s: %s" % (path, e))
         return 1

@@ -188,8 +188,10 @@ bool BasicCredentials(std::string_view text) {
       decoded.push_back(static_cast<char>((acc >> bits) & 0xFF));
     }
   }
+  // Printable ASCII; tabs and line breaks too, for a GCR "_json_key:" auth,
+  // whose password is a whole service-account key file.
   for (char c : decoded) {
-    if (c < 0x20 || c > 0x7E) {
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E) {
       return false;
     }
   }

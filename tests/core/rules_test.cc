@@ -154,6 +154,12 @@ TEST(Validators, BasicCredentialsAreBase64OfUserColonPassword) {
   EXPECT_FALSE(RunValidator("basic-credentials", "YWJj$ZGVm"));     // not base64
   EXPECT_FALSE(RunValidator("basic-credentials", "YWNtZWJvdDpIdW50M3JTM2NyZXQ=="));  // bad padding
   EXPECT_FALSE(RunValidator("basic-credentials", "YWNtZWJvdDpIdW50M3JTM2NyZXQ=x"));
+  // A GCR "_json_key:" auth holds a whole key file, line breaks and all.
+  EXPECT_TRUE(
+      RunValidator("basic-credentials",
+                   "X2pzb25fa2V5OnsKICAidHlwZSI6ICJzZXJ2aWNlX2FjY291bnQiLAogICJwcm9qZWN0X2lkI"
+                   "jogImRlbW8iCn0="));
+  EXPECT_FALSE(RunValidator("basic-credentials", "dXNlcjpwYQFzcw=="));  // a control byte
 }
 
 std::string ReadFile(const std::filesystem::path& path) {

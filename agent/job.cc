@@ -144,7 +144,8 @@ Status ReadTimeout(element value, const std::string& where, int* timeout_s) {
   int64_t seconds = 0;
   if (value.type() == element_type::DOUBLE || value.get_int64().get(seconds) != simdjson::SUCCESS ||
       seconds < 1 || seconds > INT_MAX) {
-    return InvalidInput(where + "'timeout_s' must be a positive integer (seconds)");
+    return InvalidInput(where + "'timeout_s' must be a whole number of seconds from 1 to " +
+                        std::to_string(INT_MAX));
   }
   *timeout_s = static_cast<int>(seconds);
   return Status::Ok();

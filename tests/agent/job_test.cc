@@ -117,13 +117,17 @@ TEST(ParseJob, RejectsEachMalformedShapeWithItsMessage) {
       {R"({"steps": [{"name": "build", "run": ["make"], "cwd": 1}]})",
        "job.json: step 1 ('build'): 'cwd' must be a string"},
       {R"({"steps": [{"name": "build", "run": ["make"], "timeout_s": 0}]})",
-       "job.json: step 1 ('build'): 'timeout_s' must be a positive integer (seconds)"},
+       "job.json: step 1 ('build'): 'timeout_s' must be a whole number of seconds from 1 to "
+       "2147483647"},
       {R"({"steps": [{"name": "build", "run": ["make"], "timeout_s": 1.5}]})",
-       "job.json: step 1 ('build'): 'timeout_s' must be a positive integer (seconds)"},
+       "job.json: step 1 ('build'): 'timeout_s' must be a whole number of seconds from 1 to "
+       "2147483647"},
       {R"({"steps": [{"name": "build", "run": ["make"], "timeout_s": "60"}]})",
-       "job.json: step 1 ('build'): 'timeout_s' must be a positive integer (seconds)"},
+       "job.json: step 1 ('build'): 'timeout_s' must be a whole number of seconds from 1 to "
+       "2147483647"},
       {R"({"steps": [{"name": "build", "run": ["make"], "timeout_s": 99999999999}]})",
-       "job.json: step 1 ('build'): 'timeout_s' must be a positive integer (seconds)"},
+       "job.json: step 1 ('build'): 'timeout_s' must be a whole number of seconds from 1 to "
+       "2147483647"},
       {R"({"steps": [{"name": "build", "run": ["make"], "env": ["A=1"]}]})",
        "job.json: step 1 ('build'): 'env' must be an object of NAME to a string or {\"vault\": "
        "SELECTOR}"},
@@ -314,8 +318,8 @@ TEST(Rfc3339, ParsesOffsetsFractionsAndLeapDays) {
 // (UBSan), and a wrapped expiry could have read as long past or far ahead.
 TEST(Rfc3339, TimesBeyondTheClocksRangeSaturate) {
   using Clock = std::chrono::system_clock;
-  for (const std::string_view text : {"6030-01-01T00:00:00+01:00", "9999-12-31T23:59:59.999999999Z",
-                                      "2262-04-11T23:47:17Z"}) {
+  for (const std::string_view text :
+       {"6030-01-01T00:00:00+01:00", "9999-12-31T23:59:59.999999999Z", "2262-04-11T23:47:17Z"}) {
     Clock::time_point t;
     ASSERT_TRUE(ParseRfc3339(text, &t)) << text;
     EXPECT_EQ(t, Clock::time_point::max()) << text;

@@ -369,10 +369,11 @@ class ContainerScrubber {
         return s;
       }
       const char* raw_name = archive_entry_pathname(entry);
-      std::string name = Clean(raw_name == nullptr ? "" : raw_name);
+      ScrubStats name_stats;
+      std::string name = Clean(raw_name == nullptr ? "" : raw_name, &name_stats);
       archive_entry_copy_pathname(entry, name.c_str());
       last = prefix + name;
-      s = Member(r, w, entry, depth, last);
+      s = Member(r, w, entry, depth, last, name_stats);
       if (!s.ok()) {
         return Named(last, s);
       }
@@ -417,7 +418,14 @@ class ContainerScrubber {
     return Status::Ok();
   }
 
-  Status Member(archive* r, archive* w, archive_entry* entry, int depth, const std::string& name) {
+  // `name_stats`: the redactions made in the member's name, counted with
+  // its content's.
+  Status Member(archive* r,
+                archive* w,
+                archive_entry* entry,
+                int depth,
+                const std::string& name,
+                const ScrubStats& name_stats) {
     MemberReport member{name, {}};
     // LIMITATION(archive-symlink-targets): link targets pass unchanged.
     bool regular = archive_entry_filetype(entry) == AE_IFREG;
@@ -462,6 +470,10 @@ class ContainerScrubber {
       }
     }
     if (s.ok()) {
+      member.stats.redactions += name_stats.redactions;
+      for (const auto& [id, n] : name_stats.by_id) {
+        member.stats.by_id[id] += n;
+      }
       report_->total.Merge(member.stats);
       report_->members.push_back(std::move(member));
     }
@@ -588,13 +600,16 @@ class ContainerScrubber {
 
   // Scrubs a name (or an error text, which may quote one) the way contents
   // are scrubbed.
-  std::string Clean(std::string_view text) const {
+  std::string Clean(std::string_view text, ScrubStats* stats = nullptr) const {
     StringSink sink;
     StreamScrubber stream(job_.member_scrubber, &sink);
     AddMasks(job_.masks, &stream);
     Status s = stream.Write(text);
     if (s.ok()) {
       s = stream.Finish();
+    }
+    if (stats != nullptr) {
+      *stats = stream.stats();
     }
     return s.ok() ? std::move(sink.out) : std::string(text.size(), '*');
   }
@@ -607,8 +622,13 @@ class ContainerScrubber {
       job_.progress(Consumed(r), 0);
     }
   }
+  // A nested archive's error names its member's whole path already.
   static Status Named(const std::string& member, const Status& s) {
-    return {s.code(), member + ": " + s.message()};
+    const std::string& m = s.message();
+    if (m.starts_with(member + "/") || m.starts_with("after " + member + "/")) {
+      return s;
+    }
+    return {s.code(), member + ": " + m};
   }
 
   const ArchiveJob& job_;

@@ -50,6 +50,22 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_{};
 };
 
+const char* SuffixOf(io::ArchiveKind kind) {
+  switch (kind) {
+    case io::ArchiveKind::kZstd:
+      return ".zst";
+    case io::ArchiveKind::kTar:
+      return ".tar";
+    case io::ArchiveKind::kTarGz:
+      return ".tar.gz";
+    case io::ArchiveKind::kTarZst:
+      return ".tar.zst";
+    case io::ArchiveKind::kZip:
+      return ".zip";
+  }
+  return "";
+}
+
 }  // namespace
 
 int RunArchive(const RawOptions& raw, const Diagnostics& diag) {
@@ -58,6 +74,15 @@ int RunArchive(const RawOptions& raw, const Diagnostics& diag) {
   // in the "C" locale a non-ASCII name (PAX, UTF-8 zip) cannot be written.
   if (std::setlocale(LC_CTYPE, "C.UTF-8") == nullptr) {
     (void)std::setlocale(LC_CTYPE, "");
+  }
+  // OUT keeps IN's format; an OUT whose name says another (gzip bytes in a
+  // .zip) would mislead whoever opens it.
+  const auto in_kind = io::ArchiveKindOf(raw.archive_in);
+  const auto out_kind = io::ArchiveKindOf(raw.archive_out);
+  if (in_kind && out_kind && *in_kind != *out_kind) {
+    diag.Error(raw.archive_out + ": the output keeps the input's format (" + SuffixOf(*in_kind) +
+               "), not " + SuffixOf(*out_kind) + "; name it accordingly");
+    return kExitUsage;
   }
   auto rules = LoadRules(raw);
   if (!rules.ok()) {

@@ -1,6 +1,7 @@
 // End-to-end tests of what `scrub` says about a run besides its output: the
 // exit status (0, 1 with --fail-on-redact, 2 for usage errors), the JSON
 // report, diagnostics on stderr, and --version and --help.
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -22,6 +23,7 @@ using testing::kDbPassword;
 using testing::ReadFile;
 using testing::ReplaceAll;
 using testing::ReportNumber;
+using testing::RunCommand;
 using testing::RunResult;
 
 // ---------------------------------------------------------------------------
@@ -44,6 +46,23 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLineAndNoOutput) {
     EXPECT_ONE_ERROR_LINE(r.err);
     EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
   }
+}
+
+// The output keeps the input's format; an OUT named for another format
+// (gzip bytes in a .zip) would mislead whoever opens it, so it is refused.
+TEST_F(CliTest, ArchiveRefusesAnOutputNamedForAnotherFormat) {
+  std::string plain = Write("build.log", "hello\n");
+  RunResult zstd = RunCommand({"/bin/sh", "-c", "zstd -q \"$1\" -o \"$1.zst\"", "sh", plain});
+  ASSERT_EQ(zstd.exit_code, 0) << zstd.err;
+  RunResult r = Scrub({"archive", plain + ".zst", Path("out.zip")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_ONE_ERROR_LINE(r.err);
+  EXPECT_NE(r.err.find("out.zip"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(".zst"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(Path("out.zip")));
+  // Names that say nothing about a format, or say the same one, are fine.
+  EXPECT_EQ(Scrub({"archive", plain + ".zst", Path("out.bin")}).exit_code, 0);
+  EXPECT_EQ(Scrub({"archive", plain + ".zst", Path("out.log.zst")}).exit_code, 0);
 }
 
 // ---------------------------------------------------------------------------

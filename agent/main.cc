@@ -233,6 +233,7 @@ int Run(const RunArgs& args, const Inputs& in) {
   options.heartbeat_s = heartbeat_s;
   options.archive_scrubber = scrubbers->second;
   options.on_step_group = [&watchdog](pid_t group) { (void)watchdog->GuardGroup(group); };
+  options.step_group_fd = watchdog->group_fd();
   io::FdSink out(STDOUT_FILENO, "stdout");
   auto outcome = RunJob(*job, v, scrubbers->first, options, &out);
   (void)out.Flush();

@@ -269,6 +269,7 @@ Result<StepOutcome> RunStep(const Step& step,
   child.on_mask = [masks](std::string_view v) { masks->emplace_back(v); };
   child.kill_group_at_end = true;  // and the watchdog kills it if we die first
   child.on_start = options.on_step_group;
+  child.announce_group_fd = options.step_group_fd;  // before exec: no unguarded instant
   int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   child.stop_fd = stop_fd;
   if (reporter->cancelled()) {  // the reply to step_started asked already

@@ -38,6 +38,10 @@ struct RunnerOptions {
   // it is over (the agent tells its watchdog, which kills the group if the
   // agent dies mid-step).
   std::function<void(pid_t group)> on_step_group;
+  // Where a step's process itself writes "group PGID\n" before it runs (the
+  // watchdog's socket), so that no instant of the step goes unguarded; -1:
+  // none.
+  int step_group_fd = -1;
 };
 
 struct StepOutcome {

@@ -67,6 +67,11 @@ class Watchdog {
   // Errors: IoError when the watchdog is gone.
   Status GuardGroup(pid_t group);
 
+  // The socket GuardGroup writes to, for a child to announce its own group
+  // on before exec (io::ChildOptions::announce_group_fd); -1 once closed.
+  // It is close-on-exec: no step keeps it.
+  int group_fd() const { return fd_; }
+
   // The watchdog's process id (it is not the caller's child).
   pid_t pid() const { return pid_; }
 

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -307,6 +308,27 @@ void ReclaimTerminal() {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
+// In the child between fork and exec: writes "group PID\n" to `fd` with
+// async-signal-safe calls only (the parent may have other threads). On a
+// socket whose reader is gone, MSG_NOSIGNAL spares the child a SIGPIPE; a
+// pipe gets write(), the parent's SIGPIPE disposition applying.
+void AnnounceGroup(int fd) {
+  char line[32] = "group ";
+  char digits[16];
+  size_t n = 0;
+  for (auto pid = static_cast<unsigned long>(::getpid()); n == 0 || pid > 0; pid /= 10) {
+    digits[n++] = static_cast<char>('0' + pid % 10);
+  }
+  size_t len = 6;
+  while (n > 0) {
+    line[len++] = digits[--n];
+  }
+  line[len++] = '\n';
+  if (::send(fd, line, len, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK) {
+    (void)!::write(fd, line, len);
+  }
+}
+
 // Starts the child; fills result->start_error and its status on failure.
 std::optional<bp::child> Start(const ChildOptions& options,
                                bool take_terminal,
@@ -333,10 +355,15 @@ std::optional<bp::child> Start(const ChildOptions& options,
   std::error_code ec;
   bp::child child(
       exe, bp::args = args, bp::std_out > *out, bp::std_err > *err, bp::env = env,
-      bp::start_dir = dir, ec, bp::extend::on_exec_setup = [old_mask, take_terminal](auto&) {
+      bp::start_dir = dir, ec,
+      bp::extend::on_exec_setup = [old_mask, take_terminal,
+                                   announce = options.announce_group_fd](auto&) {
         // Own process group, so that signals reach the whole job;
         // our blocked signals are not the child's.
         ::setpgid(0, 0);
+        if (announce >= 0) {
+          AnnounceGroup(announce);
+        }
         if (take_terminal) {
           // Our terminal's foreground group becomes the child's, so that it
           // can read the terminal and gets the keyboard's signals itself.

@@ -45,8 +45,13 @@ struct ChildOptions {
   std::vector<std::string> masks;
   std::function<void(std::string_view value)> on_mask;
   // Called once the child runs (exec done), with its process group id (its
-  // pid), before any output is read: the agent hands it to its watchdog.
+  // pid), before any output is read.
   std::function<void(pid_t group)> on_start;
+  // When >= 0, the child itself writes "group PGID\n" here between fork and
+  // exec, so that a watcher learns the group before any of the command runs
+  // (the agent's watchdog: were the agent killed before on_start, the step
+  // would otherwise go unguarded). A watcher that is gone is ignored.
+  int announce_group_fd = -1;
 };
 
 struct ChildResult {

@@ -12,6 +12,8 @@
 
 #include <simdjson.h>
 
+#include "scrubber/json_syntax.h"
+
 namespace scrubber::agent {
 namespace {
 
@@ -243,8 +245,8 @@ Result<Boot> ParseBoot(std::string_view base64_text) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(padded).get(root) != simdjson::SUCCESS) {
-    // simdjson's messages may quote the input: say no more.
-    return BootError("not valid JSON");
+    // simdjson's messages may quote the input: a position, no more.
+    return BootError(JsonSyntaxError(json));
   }
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {

@@ -15,6 +15,8 @@
 
 #include <simdjson.h>
 
+#include "scrubber/json_syntax.h"
+
 namespace scrubber::agent {
 namespace {
 
@@ -223,7 +225,7 @@ Result<Job> ParseJob(std::string_view json, std::string_view source_view) {
   simdjson::dom::parser parser;
   element root;
   if (parser.parse(padded).get(root) != simdjson::SUCCESS) {
-    return InvalidInput(source + ": not valid JSON");
+    return InvalidInput(source + ": " + JsonSyntaxError(json));
   }
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {

@@ -27,6 +27,7 @@
 #include <simdjson.h>
 
 #include "agent/secret_fields.h"
+#include "scrubber/json_syntax.h"
 
 extern char** environ;
 
@@ -362,8 +363,8 @@ Result<Vault> Vault::Parse(std::string_view json, std::string_view source_view) 
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(padded).get(root) != simdjson::SUCCESS) {
-    // simdjson's messages may quote the input: say no more.
-    return InvalidInput(source + ": not valid JSON");
+    // simdjson's messages may quote the input: a position, no more.
+    return InvalidInput(source + ": " + JsonSyntaxError(json));
   }
   Result<simdjson::dom::array> entries = EntriesOf(root, source);
   if (!entries.ok()) {

@@ -10,6 +10,8 @@
 #include <re2/re2.h>
 #include <simdjson.h>
 
+#include "scrubber/json_syntax.h"
+
 #include "byte_order_mark.h"
 
 namespace scrubber {
@@ -264,7 +266,7 @@ Status RuleSet::AddJson(std::string_view json, std::string_view source) {
   simdjson::padded_string padded(WithoutByteOrderMark(json));
   simdjson::dom::element root;
   if (parser.parse(padded).get(root) != simdjson::SUCCESS) {
-    return InvalidInput(std::string(source) + ": not valid JSON");
+    return InvalidInput(std::string(source) + ": " + JsonSyntaxError(WithoutByteOrderMark(json)));
   }
   simdjson::dom::array array;
   if (root["rules"].get_array().get(array) != simdjson::SUCCESS) {

@@ -13,6 +13,8 @@
 
 #include <simdjson.h>
 
+#include "scrubber/json_syntax.h"
+
 #include "byte_order_mark.h"
 
 namespace scrubber {
@@ -113,8 +115,9 @@ Status SecretSet::AddJson(std::string_view json, std::string_view source) {
   simdjson::dom::element root;
   if (const simdjson::error_code error = parser.parse(padded).get(root);
       error != simdjson::SUCCESS) {
-    // simdjson's own messages may name a byte of the input: say no more.
-    return JsonError(source, "not valid JSON");
+    // simdjson's own messages may name a byte of the input: a position, no
+    // more.
+    return JsonError(source, JsonSyntaxError(json));
   }
   std::vector<Secret> parsed;
   Status status;

@@ -77,7 +77,9 @@ TEST(ParseJob, MinimalJob) {
 TEST(ParseJob, RejectsEachMalformedShapeWithItsMessage) {
   const std::string ok_step = R"({"name": "a", "run": ["true"]})";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"{", "job.json: not valid JSON"},
+      {"{", "job.json: not valid JSON: it ends too early"},
+      {"{\"steps\": [\n  {\"name\": \"a\" \"run\": [\"x\"]}\n]}",
+       "job.json: not valid JSON at line 2, column 16"},
       {"[]", "job.json: the document is an array, expected an object"},
       {R"({"id": 7, "steps": [)" + ok_step + "]}", "job.json: 'id' must be a string"},
       {R"({"steps": [], "id": "x"})", "job.json: 'steps' must be a non-empty array"},
@@ -269,7 +271,8 @@ TEST(ParseBoot, ErrorsNameTheProblemNeverTheToken) {
       {"QUJD=RA==", "SCRUB_AGENT_BOOT: not base64"},
       {"QUJDR", "SCRUB_AGENT_BOOT: not base64"},
       {"QUI===", "SCRUB_AGENT_BOOT: not base64"},
-      {b64("{\"token\": \"" + std::string(kBootToken)), "SCRUB_AGENT_BOOT: not valid JSON"},
+      {b64("{\"token\": \"" + std::string(kBootToken)),
+       "SCRUB_AGENT_BOOT: not valid JSON: a string is never closed"},
       {b64("[\"" + std::string(kBootToken) + "\"]"), "SCRUB_AGENT_BOOT: not a JSON object"},
       {b64(R"({"job": "j", "token": "t", "expires_at": "2026-12-03T18:00:00Z"})"),
        "SCRUB_AGENT_BOOT: 'api' is missing"},

@@ -109,7 +109,7 @@ TEST(VaultParse, AcceptsABareArrayOfEntries) {
 
 TEST(VaultParse, RejectsMalformedDocumentsNamingTheProblem) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {R"({"entries": [)", "v.age: not valid JSON"},
+      {R"({"entries": [)", "v.age: not valid JSON: it ends too early"},
       {R"("sekrit")",
        "v.age: the document is a string, expected {\"version\": \"1\", "
        "\"entries\": [...]} or an array"},

@@ -55,7 +55,9 @@ TEST(RuleFile, AByteOrderMarkIsNotContent) {
 
 TEST(RuleFile, ErrorsNameTheFileTheRuleAndTheProblem) {
   RuleSet none;
-  EXPECT_EQ(Message(none, "{"), "team.json: not valid JSON");
+  EXPECT_EQ(Message(none, "{"), "team.json: not valid JSON: it ends too early");
+  EXPECT_EQ(Message(none, "{\"rules\": [\n  {\"id\": \"a\",}\n]}"),
+            "team.json: not valid JSON at line 2, column 14");
   EXPECT_EQ(Message(none, "[]"), "team.json: expected an object with a \"rules\" array");
   EXPECT_EQ(Message(none, R"j({"rules":[{"id":"a","regex":"x(","max_length":3}]})j"),
             "team.json: rule 'a': regex: missing ): x(");

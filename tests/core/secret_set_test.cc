@@ -132,7 +132,23 @@ TEST(SecretSetJson, SyntaxErrorSaysNotValidJson) {
   SecretSet set;
   const Status status = set.AddJson("[\"abc\",", "s.json");
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.message(), "s.json: not valid JSON");
+  EXPECT_EQ(status.message(), "s.json: not valid JSON: it ends too early");
+}
+
+// Where it goes wrong, in lines and characters (a UTF-8 sequence is one),
+// as an editor shows it.
+TEST(SecretSetJson, SyntaxErrorSaysWhere) {
+  const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+      {"{\n  \"A\": \"x\",\n  \"B\": \"y\",\n}", "s.json: not valid JSON at line 4, column 1"},
+      {"{\"\xc3\xa9t\xc3\xa9\": \"x\" \"B\": 1}", "s.json: not valid JSON at line 1, column 13"},
+      {"[\"a\"] [\"b\"]", "s.json: not valid JSON at line 1, column 7"},
+      {"{\"A\": \"never closed}", "s.json: not valid JSON: a string is never closed"},
+      {"", "s.json: not valid JSON: the document is empty"},
+  };
+  for (const auto& [doc, want] : cases) {
+    SecretSet set;
+    EXPECT_EQ(set.AddJson(doc, "s.json").message(), want) << doc;
+  }
 }
 
 TEST(SecretSetEnvironment, AddsSecretLookingNamesWithValues) {
@@ -174,13 +190,19 @@ namespace scrubber {
 namespace {
 
 // simdjson's atom errors name the letter the bad token starts with; for an
-// unquoted secret that is the secret's first byte, so it must not show.
+// unquoted secret that is the secret's first byte, so it must not show:
+// where it starts, nothing of what it is.
 TEST(SecretSetJsonErrors, InvalidJsonMessageQuotesNothingFromTheInput) {
-  for (std::string_view doc : {R"({"A": tRUE-secret})", R"(["x", fALSE])", R"([nope])"}) {
+  const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+      {R"({"A": tRUE-secret})", "secrets.json: not valid JSON at line 1, column 7"},
+      {R"(["x", fALSE])", "secrets.json: not valid JSON at line 1, column 7"},
+      {R"([nope])", "secrets.json: not valid JSON at line 1, column 2"},
+  };
+  for (const auto& [doc, want] : cases) {
     SecretSet set;
     Status s = set.AddJson(doc, "secrets.json");
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.message(), "secrets.json: not valid JSON") << doc;
+    EXPECT_EQ(s.message(), want) << doc;
   }
 }
 

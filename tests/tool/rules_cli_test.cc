@@ -114,7 +114,9 @@ TEST_F(CliTest, MalformedRuleFilesAreUsageErrorsNamingTheFileAndTheRule) {
       {R"({"rules":[{"id":"a","regex":"x"}]})", "rule 'a': 'max_length' is missing"},
       {R"({"rules":[{"id":"a","regex":"x","max_length":3,"colour":"red"}]})",
        "rule 'a': unknown field 'colour'"},
-      {R"({"rules":[)", "not valid JSON"},
+      {R"({"rules":[)", "not valid JSON: it ends too early"},
+      {"{\"rules\": [\n  {\"id\": \"a\", \"regex\": \"x\" \"max_length\": 3}\n]}",
+       "not valid JSON at line 2, column 28"},
   };
   const std::vector<std::vector<std::string>> commands = {
       {}, {"rules"}, {"scan"}, {"exec"}, {"archive"}};

@@ -470,11 +470,13 @@ class ContainerScrubber {
       }
     }
     if (s.ok()) {
-      member.stats.redactions += name_stats.redactions;
-      for (const auto& [id, n] : name_stats.by_id) {
-        member.stats.by_id[id] += n;
-      }
-      report_->total.Merge(member.stats);
+      ScrubStats in_name;  // the name's redactions, not its bytes
+      in_name.redactions = name_stats.redactions;
+      in_name.by_id = name_stats.by_id;
+      member.stats.Merge(in_name);
+      // A nested archive's members went into the total one by one: only its
+      // name's redactions are new.
+      report_->total.Merge(regular && nested ? in_name : member.stats);
       report_->members.push_back(std::move(member));
     }
     return s;

@@ -535,6 +535,22 @@ TEST_F(ArchiveCliTest, ScrubsATarGzInsideAZip) {
   EXPECT_TRUE(SameBytes(ReadFile(Path("x/notes.txt")), FilterPreservingLength(planted_)));
 }
 
+// A nested archive's members are listed with their own counts; the total
+// counts each redaction once (it counted those inside a nested one twice).
+TEST_F(ArchiveCliTest, ReportTotalCountsRedactionsInsideANestedArchiveOnce) {
+  Pack(FormatOf(".zip"), Path("nested.zip"), {{"a.txt", "t " + std::string(kApiToken) + "\n"}},
+       "nested-src");
+  Pack(FormatOf(".tar.gz"), Path("in.tar.gz"), {{"nested.zip", ReadFile(Path("nested.zip"))}},
+       "outer-src");
+  RunResult r =
+      ScrubArchive(Path("in.tar.gz"), Path("out.tar.gz"), {"--report", Path("report.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string report = ReadFile(Path("report.json"));
+  size_t total = report.rfind("\"redactions\"");
+  ASSERT_NE(total, std::string::npos) << report;
+  EXPECT_EQ(ReportNumber(report.substr(total), "redactions"), 1) << report;
+}
+
 TEST_F(ArchiveCliTest, ScrubsAZstInsideATar) {
   Write("planted.log", planted_);
   Tool("zstd -q planted.log -o planted.log.zst", {});

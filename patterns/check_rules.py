@@ -157,7 +157,8 @@ def validate_generic_value(span):
 
 def validate_basic_credentials(span):
     # Standard base64 (padding optional, right when present) of printable
-    # ASCII (tabs and line breaks too) user:password with neither part empty.
+    # text (no control bytes but tabs and line breaks; bytes from 0x80 are
+    # UTF-8 or Latin-1) user:password with neither part empty.
     body = span.rstrip(b"=")
     pads = len(span) - len(body)
     if len(body) % 4 == 1 or (pads and (len(body) + pads) % 4 != 0):
@@ -170,7 +171,7 @@ def validate_basic_credentials(span):
     rest = body[whole:]
     if rest:
         raw += base64.b64decode(rest + b"=" * (4 - len(rest)))
-    if any((c < 0x20 and c not in b"\t\n\r") or c > 0x7E for c in raw):
+    if any((c < 0x20 and c not in b"\t\n\r") or c == 0x7F for c in raw):
         return False
     colon = raw.find(b":")
     return 0 < colon < len(raw) - 1

@@ -151,8 +151,8 @@ bool Jwt(std::string_view token) {
          decoded.find("\"alg\"") != std::string::npos;
 }
 
-// Standard base64 (padding optional, but right when present) of printable
-// ASCII `user:password`, neither part empty: a Basic credential or a docker
+// Standard base64 (padding optional, but right when present) of a text
+// `user:password`, neither part empty: a Basic credential or a docker
 // config "auth".
 bool BasicCredentials(std::string_view text) {
   size_t digits = text.size();
@@ -188,10 +188,12 @@ bool BasicCredentials(std::string_view text) {
       decoded.push_back(static_cast<char>((acc >> bits) & 0xFF));
     }
   }
-  // Printable ASCII; tabs and line breaks too, for a GCR "_json_key:" auth,
-  // whose password is a whole service-account key file.
-  for (char c : decoded) {
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E) {
+  // No control bytes but tabs and line breaks (a GCR "_json_key:" auth's
+  // password is a whole key file); bytes from 0x80 (a UTF-8 or Latin-1
+  // password) are text too.
+  for (char ch : decoded) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
       return false;
     }
   }

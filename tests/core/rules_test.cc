@@ -161,7 +161,9 @@ TEST(Validators, BasicCredentialsAreBase64OfUserColonPassword) {
       RunValidator("basic-credentials",
                    "X2pzb25fa2V5OnsKICAidHlwZSI6ICJzZXJ2aWNlX2FjY291bnQiLAogICJwcm9qZWN0X2lkI"
                    "jogImRlbW8iCn0="));
-  EXPECT_FALSE(RunValidator("basic-credentials", "dXNlcjpwYQFzcw=="));  // a control byte
+  EXPECT_FALSE(RunValidator("basic-credentials", "dXNlcjpwYQFzcw=="));     // a control byte
+  EXPECT_FALSE(RunValidator("basic-credentials", "dXN/ZXI6cGFzcw=="));     // DEL
+  EXPECT_TRUE(RunValidator("basic-credentials", "dXNlcjpww6RzczEyMzQ="));  // "user:p\u00e4ss1234"
 }
 
 std::string ReadFile(const std::filesystem::path& path) {

@@ -95,9 +95,13 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const SpawnOptions&
   // The test process ignores SIGPIPE; the child starts with default handling.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
+  // Default dispositions for the signals the tests send or a runner may
+  // ignore (nohup, a shell's background job), which a child would inherit.
   sigset_t defaults;
   sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
+  for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGTERM}) {
+    sigaddset(&defaults, sig);
+  }
   posix_spawnattr_setsigdefault(&attr, &defaults);
   sigset_t empty;
   sigemptyset(&empty);
